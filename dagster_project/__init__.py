@@ -1,0 +1,1 @@
+"""Marketing data warehouse: Dagster code location, ingestion, demo data and command line."""

@@ -1,0 +1,50 @@
+"""Reads the MDW_* environment variables once, with working defaults.
+
+Every other module (and dbt's profiles.yml, through env_var()) takes its paths from here, so
+that one set of variables points the whole warehouse at another landing folder or database.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt"
+
+
+@dataclass(frozen=True)
+class Settings:
+    landing: Path
+    warehouse: Path
+    serving: Path
+    dagster_home: Path
+
+
+def _path(name: str, default: str) -> Path:
+    value = os.environ.get(name) or default
+    path = Path(value)
+    return path if path.is_absolute() else (Path.cwd() / path).resolve()
+
+
+def get_settings() -> Settings:
+    """Current settings; read at call time so tests can point the warehouse elsewhere."""
+    return Settings(
+        landing=_path("MDW_LANDING", "data/landing"),
+        warehouse=_path("MDW_WAREHOUSE", "data/warehouse.duckdb"),
+        serving=_path("MDW_SERVING", "data/marts.duckdb"),
+        dagster_home=_path("DAGSTER_HOME", "data/dagster_home"),
+    )
+
+
+def export_environment(settings: Settings | None = None) -> Settings:
+    """Write the resolved settings back to the environment (absolute paths) for dbt subprocesses."""
+    settings = settings or get_settings()
+    os.environ["MDW_LANDING"] = str(settings.landing)
+    os.environ["MDW_WAREHOUSE"] = str(settings.warehouse)
+    os.environ["MDW_SERVING"] = str(settings.serving)
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
+    os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
+    return settings

@@ -1,0 +1,124 @@
+"""The landing contract as data: which files each source delivers and what their fields are.
+
+docs/sources.md describes the same contract for people; the loader, the tests and the dbt
+sources all follow this module, so a change to the contract is made here once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Field:
+    """One delivered field, stored in raw as the text delivered.
+
+    kind decides the check that sends a row to quarantine: `id` must be present; `timestamp`,
+    `date`, `decimal` and `integer` must parse when present; `text` is never rejected.
+    """
+
+    name: str
+    kind: str = "text"
+    path: str | None = None  # JSON path inside the object (JSON lines only); default $.<name>
+
+    @property
+    def json_path(self) -> str:
+        return self.path or f"$.{self.name}"
+
+
+@dataclass(frozen=True)
+class RawTable:
+    name: str
+    fields: tuple[Field, ...]
+    key: tuple[str, ...]  # what identifies one row of this table inside one file version
+    array_path: str | None = None  # child tables: one row per element of this JSON array
+
+
+@dataclass(frozen=True)
+class FeedFile:
+    source: str
+    filename: str
+    fmt: str  # "csv" or "jsonl"
+    table: RawTable
+    children: tuple[RawTable, ...] = ()
+
+    @property
+    def tables(self) -> tuple[RawTable, ...]:
+        return (self.table, *self.children)
+
+
+def _fields(spec: str) -> tuple[Field, ...]:
+    """'name:kind name2 ...' -> Fields (kind defaults to text)."""
+    out = []
+    for token in spec.split():
+        name, _, kind = token.partition(":")
+        out.append(Field(name, kind or "text"))
+    return tuple(out)
+
+
+CRM_CONTACTS = FeedFile("crm", "contacts.csv", "csv", RawTable(
+    "crm_contacts",
+    _fields("contact_id:id email phone first_name last_name gender birth_date:date city province country "
+            "social_platform social_handle lead_source referrer_contact_id marketing_consent "
+            "consent_updated_at:timestamp created_at:timestamp updated_at:timestamp"),
+    key=("contact_id", "updated_at"),
+))
+CRM_CAMPAIGNS = FeedFile("crm", "campaigns.csv", "csv", RawTable(
+    "crm_campaigns",
+    _fields("campaign_id:id name channel objective start_date:date end_date:date spend:decimal currency"),
+    key=("campaign_id",),
+))
+CRM_CAMPAIGN_ACTIVITY = FeedFile("crm", "campaign_activity.csv", "csv", RawTable(
+    "crm_campaign_activity",
+    _fields("activity_id:id campaign_id:id contact_id email phone activity_type occurred_at:timestamp"),
+    key=("activity_id",),
+))
+ORDERS = FeedFile(
+    "orders", "orders.jsonl", "jsonl",
+    RawTable(
+        "orders",
+        (
+            *_fields("order_id:id ordered_at:timestamp updated_at:timestamp status channel store_id currency "
+                     "promo_code campaign_id"),
+            Field("customer_crm_contact_id", path="$.customer.crm_contact_id"),
+            Field("customer_email", path="$.customer.email"),
+            Field("customer_phone", path="$.customer.phone"),
+            *_fields("discount:decimal shipping:decimal total:decimal"),
+        ),
+        key=("order_id", "updated_at"),
+    ),
+    children=(RawTable(
+        "order_items",
+        _fields("sku product_name category brand brand_tier quantity:integer unit_price:decimal"),
+        key=("order_id", "updated_at", "item_number"),
+        array_path="$.items",
+    ),),
+)
+SOCIAL_ENGAGEMENTS = FeedFile("social", "engagements.jsonl", "jsonl", RawTable(
+    "social_engagements",
+    (
+        *_fields("event_id:id platform event_type occurred_at:timestamp post_id campaign_id text"),
+        Field("user_handle", path="$.user.handle"),
+        Field("user_display_name", path="$.user.display_name"),
+        Field("user_followers", "integer", path="$.user.followers"),
+        Field("user_email", path="$.user.email"),
+        Field("user_phone", path="$.user.phone"),
+    ),
+    key=("event_id",),
+))
+SURVEY_RESPONSES = FeedFile("survey", "responses.csv", "csv", RawTable(
+    "survey_responses",
+    _fields("response_id:id survey_id submitted_at:timestamp contact_id email phone nps:integer csat:integer "
+            "comment"),
+    key=("response_id",),
+))
+
+# One Dagster ingestion asset per source feed.
+FEEDS: dict[str, tuple[FeedFile, ...]] = {
+    "crm": (CRM_CONTACTS, CRM_CAMPAIGNS, CRM_CAMPAIGN_ACTIVITY),
+    "orders": (ORDERS,),
+    "social": (SOCIAL_ENGAGEMENTS,),
+    "survey": (SURVEY_RESPONSES,),
+}
+
+LINEAGE_COLUMNS = ("_source_file", "_source_line", "_load_id", "_loaded_at", "_extra")
