@@ -573,16 +573,20 @@ def _people_sql_table(con, people) -> None:
 def _copy_partitioned(con, select_sql: str, tmp: Path, kind: str, fmt: str) -> None:
     """One COPY writes every delivery day's file of a kind (the select ends with delivery_day)."""
     target = tmp / kind
+    # One thread: one file per partition, rows in the query's order (byte-identical for a seed).
+    threads = con.execute("select current_setting('threads')").fetchone()[0]
+    con.execute("set threads = 1")
     if fmt == "csv":
         con.execute(f"copy ({select_sql}) to '{target}' "
                     "(format csv, header true, partition_by (delivery_day), overwrite_or_ignore)")
-        return
-    # COPY ... (FORMAT JSON) cannot partition: write each row's JSON text as a one-column CSV
-    # whose quote and delimiter characters never occur in JSON text.
-    lines = (f"select regexp_replace(to_json(r), ',\"delivery_day\":[0-9]+}}$', '}}') as line, "
-             f"r.delivery_day from ({select_sql}) as r")
-    con.execute(f"copy ({lines}) to '{target}' (format csv, header false, quote '\x02', escape '\x02', "
-                "delimiter '\x01', partition_by (delivery_day), overwrite_or_ignore)")
+    else:
+        # COPY ... (FORMAT JSON) cannot partition: write each row's JSON text as a one-column CSV
+        # without quoting (JSON text escapes control characters, so the delimiter never occurs).
+        lines = (f"select regexp_replace(to_json(r), ',\"delivery_day\":[0-9]+}}$', '}}') as line, "
+                 f"r.delivery_day from ({select_sql}) as r")
+        con.execute(f"copy ({lines}) to '{target}' (format csv, header false, quote '', escape '', "
+                    "delimiter '\x01', partition_by (delivery_day), overwrite_or_ignore)")
+    con.execute(f"set threads = {threads}")
 
 
 def _move_partitions(tmp: Path, kind: str, out: Path, source: str, filename: str, start: date) -> int:
@@ -590,6 +594,8 @@ def _move_partitions(tmp: Path, kind: str, out: Path, source: str, filename: str
     for part in sorted((tmp / kind).iterdir()):
         day = int(part.name.split("=", 1)[1])
         files = list(part.iterdir())
+        if len(files) != 1:
+            raise RuntimeError(f"expected one file in {part}, found {len(files)}")
         dest = out / source / (start + timedelta(day)).isoformat()
         dest.mkdir(parents=True, exist_ok=True)
         files[0].replace(dest / filename)

@@ -1,0 +1,21 @@
+{#-
+    Landing timestamps come as ISO 8601 text with an offset ('...+08:00', '...Z') or without one;
+    naive values are local time of var('source_timezone'). Returns a plain timestamp in UTC.
+    Values that do not parse become null (ingestion already quarantined the rows where a
+    required timestamp did not parse).
+-#}
+{% macro to_utc_timestamp(column) -%}
+    {{ return(adapter.dispatch('to_utc_timestamp', 'marketing_dw')(column)) }}
+{%- endmacro %}
+
+{% macro default__to_utc_timestamp(column) -%}
+    to_utc_timestamp(cast(trim({{ column }}) as timestamp), '{{ var("source_timezone") }}')
+{%- endmacro %}
+
+{% macro duckdb__to_utc_timestamp(column) -%}
+    case
+        when regexp_matches(trim({{ column }}), '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$')
+            then timezone('UTC', try_cast(trim({{ column }}) as timestamptz))
+        else timezone('UTC', timezone('{{ var("source_timezone") }}', try_cast(trim({{ column }}) as timestamp)))
+    end
+{%- endmacro %}
