@@ -1,0 +1,159 @@
+"""`mdw bench ingest`: generation and ingestion figures against the floor of DuckDB's bare read.
+
+Each phase runs in its own Python process so that its peak memory (max RSS) is its own.
+Figures are printed and written to docs/benchmarks.md (one block per scale, replaced on re-run).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from dagster_project.config import PROJECT_ROOT
+
+BENCH_DOC = PROJECT_ROOT / "docs" / "benchmarks.md"
+BARE_READS = {
+    "crm_contacts": "read_csv('{l}/crm/*/contacts.csv', ignore_errors = true)",
+    "crm_campaigns": "read_csv('{l}/crm/*/campaigns.csv', ignore_errors = true)",
+    "crm_campaign_activity": "read_csv('{l}/crm/*/campaign_activity.csv', ignore_errors = true)",
+    "orders": "read_json('{l}/orders/*/orders.jsonl', format = 'newline_delimited', ignore_errors = true)",
+    "social_engagements": "read_json('{l}/social/*/engagements.jsonl', format = 'newline_delimited', "
+                          "ignore_errors = true)",
+    "survey_responses": "read_csv('{l}/survey/*/responses.csv', ignore_errors = true)",
+}
+
+
+def _peak_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def phase_generate(landing: str, scale: float, days: int, seed: int) -> dict:
+    from dagster_project.demo.generator import generate
+
+    summary = generate(Path(landing), date(2025, 1, 1), days, scale, seed, progress=False)
+    return {"seconds": summary.seconds, "rows": sum(summary.rows.values()), "files": summary.files}
+
+
+def phase_ingest(landing: str, database: str) -> dict:
+    import duckdb
+
+    from dagster_project.ingest.contract import FEEDS
+    from dagster_project.ingest.loader import ingest_feed_file
+
+    started = time.perf_counter()
+    con = duckdb.connect(database)
+    con.execute("set enable_progress_bar = false")
+    rows = quarantined = 0
+    per_table = {}
+    for feed_files in FEEDS.values():
+        for ff in feed_files:
+            result = ingest_feed_file(con, Path(landing), ff)
+            rows += sum(result.rows.values())
+            quarantined += result.quarantined
+            per_table[ff.table.name] = round(result.seconds, 2)
+    con.close()
+    return {"seconds": time.perf_counter() - started, "rows": rows, "quarantined": quarantined,
+            "per_file_kind_seconds": per_table}
+
+
+def phase_bare(landing: str, database: str) -> dict:
+    import duckdb
+
+    started = time.perf_counter()
+    con = duckdb.connect(database)
+    con.execute("set enable_progress_bar = false")
+    rows = 0
+    for table, reader in BARE_READS.items():
+        con.execute(f"create table {table} as select * from {reader.format(l=landing)}")
+        rows += con.execute(f"select count(*) from {table}").fetchone()[0]
+    con.close()
+    return {"seconds": time.perf_counter() - started, "rows": rows}
+
+
+PHASES = {"generate": phase_generate, "ingest": phase_ingest, "bare": phase_bare}
+
+
+def _run_phase(name: str, **kwargs) -> dict:
+    out = subprocess.run([sys.executable, "-m", "dagster_project.bench", name, json.dumps(kwargs)],
+                         check=True, capture_output=True, text=True)
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def _dir_bytes(path: Path) -> int:
+    return sum(p.stat().st_size for p in path.rglob("*") if p.is_file())
+
+
+def _machine() -> str:
+    mem_gb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 1024**3
+    return f"{os.cpu_count()} cores, {mem_gb:.0f} GB RAM, {platform.machine()}, Python {platform.python_version()}"
+
+
+def run_ingest_benchmark(scale: float, days: int, seed: int, workdir: Path, record: bool, keep: bool) -> int:
+    workdir = workdir.resolve()
+    landing, wh, bare = workdir / "landing", workdir / "ingest.duckdb", workdir / "bare.duckdb"
+    shutil.rmtree(workdir, ignore_errors=True)
+    workdir.mkdir(parents=True)
+    print(f"Benchmark: scale {scale}, {days} days, seed {seed}, in {workdir} ({_machine()})")
+    gen = _run_phase("generate", landing=str(landing), scale=scale, days=days, seed=seed)
+    size_mb = _dir_bytes(landing) / 1024**2
+    print(f"  generate: {gen['seconds']:.1f}s, {gen['rows']:,} records in {gen['files']} files "
+          f"({size_mb:,.0f} MB), peak {gen['peak_mb']:,.0f} MB")
+    ing = _run_phase("ingest", landing=str(landing), database=str(wh))
+    print(f"  ingest:   {ing['seconds']:.1f}s, {ing['rows']:,} rows ({ing['rows'] / ing['seconds']:,.0f} rows/s), "
+          f"{ing['quarantined']} quarantined, peak {ing['peak_mb']:,.0f} MB")
+    print(f"            per file kind: {ing['per_file_kind_seconds']}")
+    floor = _run_phase("bare", landing=str(landing), database=str(bare))
+    ratio = ing["seconds"] / floor["seconds"]
+    print(f"  bare DuckDB read (floor): {floor['seconds']:.1f}s, {floor['rows']:,} rows, peak {floor['peak_mb']:,.0f} MB")
+    print(f"  ingestion / floor: {ratio:.2f}x")
+    if record:
+        _record(scale, days, gen, ing, floor, size_mb, ratio)
+        print(f"Recorded in {BENCH_DOC}")
+    if not keep:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+def _record(scale, days, gen, ing, floor, size_mb, ratio) -> None:
+    key = f"ingest scale={scale:g} days={days}"
+    block = "\n".join([
+        f"<!-- BEGIN {key} -->",
+        f"### Ingestion, scale {scale:g}, {days} days",
+        f"Measured {datetime.now(UTC):%Y-%m-%d} on {_machine()} with `mdw bench ingest --scale {scale:g} --days {days}`.",
+        "",
+        "| phase | seconds | rows | rows/s | peak memory |",
+        "|---|---:|---:|---:|---:|",
+        f"| generate ({size_mb:,.0f} MB of landing files) | {gen['seconds']:.1f} | {gen['rows']:,} | "
+        f"{gen['rows'] / gen['seconds']:,.0f} | {gen['peak_mb']:,.0f} MB |",
+        f"| ingest (loader: lineage, validation, quarantine, manifest) | {ing['seconds']:.1f} | {ing['rows']:,} | "
+        f"{ing['rows'] / ing['seconds']:,.0f} | {ing['peak_mb']:,.0f} MB |",
+        f"| bare DuckDB read of the same files (floor) | {floor['seconds']:.1f} | {floor['rows']:,} | "
+        f"{floor['rows'] / floor['seconds']:,.0f} | {floor['peak_mb']:,.0f} MB |",
+        "",
+        f"Ingestion / floor: **{ratio:.2f}x**. Rows quarantined: {ing['quarantined']}. "
+        f"Seconds per file kind: {ing['per_file_kind_seconds']}.",
+        f"<!-- END {key} -->",
+    ])
+    text = BENCH_DOC.read_text(encoding="utf-8") if BENCH_DOC.exists() else "# Benchmarks\n"
+    begin, end = f"<!-- BEGIN {key} -->", f"<!-- END {key} -->"
+    if begin in text and end in text:
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    BENCH_DOC.parent.mkdir(parents=True, exist_ok=True)
+    BENCH_DOC.write_text(text, encoding="utf-8")
+
+
+if __name__ == "__main__":
+    name, kwargs = sys.argv[1], json.loads(sys.argv[2])
+    result = PHASES[name](**kwargs)
+    result["peak_mb"] = _peak_mb()
+    print(json.dumps(result))

@@ -1,0 +1,192 @@
+"""`mdw`: the command line beside the Dagster UI.
+
+    mdw generate   write demo landing data (and its ground truth)
+    mdw run        the whole refresh in one Dagster run, then a summary
+    mdw ui         the Dagster UI (dagster dev) on 127.0.0.1
+    mdw bench ...  benchmarks that print figures and record them in docs/benchmarks.md
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from datetime import date
+from pathlib import Path
+
+from dagster_project.config import PROJECT_ROOT, Settings, export_environment
+
+DEMO_START = date(2025, 1, 1)
+DEMO_DAYS = 365
+DEMO_SCALE = 0.1
+DEMO_SEED = 42
+
+DAGSTER_YAML = """\
+# Written by mdw. Telemetry off (no network here); one run at a time, because DuckDB allows one
+# writer per warehouse file.
+telemetry:
+  enabled: false
+concurrency:
+  runs:
+    max_concurrent_runs: 1
+"""
+
+
+def ensure_dagster_home(settings: Settings) -> None:
+    settings.dagster_home.mkdir(parents=True, exist_ok=True)
+    config = settings.dagster_home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(DAGSTER_YAML, encoding="utf-8")
+
+
+def _landing_has_files(landing: Path) -> bool:
+    return landing.is_dir() and any(p.is_file() for p in landing.glob("*/*/*"))
+
+
+def cmd_generate(args: argparse.Namespace) -> int:
+    from dagster_project.demo.generator import generate
+
+    summary = generate(Path(args.out), date.fromisoformat(args.start_date), args.days, args.scale, args.seed,
+                       truth_dir=Path(args.truth_dir) if args.truth_dir else None, progress=not args.quiet)
+    print(f"Wrote {summary.files} files to {summary.landing} in {summary.seconds:.1f}s "
+          f"({summary.malformed} deliberately malformed rows); ground truth in {summary.truth_dir}")
+    for name, rows in summary.rows.items():
+        print(f"  {name:<28} {rows:>12,} rows")
+    return 0
+
+
+def _refresh_dbt_manifest() -> None:
+    """Re-parse the dbt project when any of its files is newer than the manifest."""
+    from dagster_project.assets.dbt import dbt_project
+
+    manifest = dbt_project.manifest_path
+    newest = max(p.stat().st_mtime for p in dbt_project.project_dir.rglob("*")
+                 if p.is_file() and "target" not in p.parts and "logs" not in p.parts)
+    if not manifest.exists() or manifest.stat().st_mtime < newest:
+        dbt_project.preparer.prepare(dbt_project)
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    settings = export_environment()
+    ensure_dagster_home(settings)
+    if not _landing_has_files(settings.landing):
+        if args.no_demo:
+            print(f"No landing files under {settings.landing}; nothing to do.", file=sys.stderr)
+            return 1
+        from dagster_project.demo.generator import generate
+
+        print(f"{settings.landing} is empty: generating demo data (scale {args.demo_scale}, {DEMO_DAYS} days)")
+        generate(settings.landing, DEMO_START, DEMO_DAYS, args.demo_scale, DEMO_SEED, progress=True)
+    _refresh_dbt_manifest()
+
+    import dagster as dg
+
+    from dagster_project.definitions import defs
+
+    with dg.DagsterInstance.get() as instance:
+        job = defs.get_job_def("daily_refresh")
+        result = job.execute_in_process(
+            instance=instance, raise_on_error=False,
+            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
+        )
+    print_summary(settings, result)
+    return 0 if result.success else 1
+
+
+def print_summary(settings: Settings, result) -> None:
+    import duckdb
+
+    print()
+    print("=" * 72)
+    print(f"Run {result.run_id}: {'SUCCESS' if result.success else 'FAILED'}")
+    if not result.success:
+        for event in result.all_events:
+            if event.event_type_value == "STEP_FAILURE":
+                error = event.event_specific_data.error
+                print(f"  step {event.step_key} failed: {error.message.strip() if error else ''}")
+    if settings.warehouse.exists():
+        con = duckdb.connect(str(settings.warehouse), read_only=True)
+        try:
+            tables = con.execute("""
+                select schema_name, table_name, estimated_size from duckdb_tables()
+                where schema_name <> 'main' order by schema_name, table_name
+            """).fetchall()
+            print(f"{'table':<45} {'rows':>12}")
+            for schema, table, _ in tables:
+                rows = con.execute(f'select count(*) from "{schema}"."{table}"').fetchone()[0]
+                print(f"  {schema + '.' + table:<43} {rows:>12,}")
+            if any(s == "raw" and t == "quarantine" for s, t, _ in tables):
+                print("Quarantined rows by raw table:")
+                for table, n in con.execute("select raw_table, count(*) from raw.quarantine group by 1 order by 1").fetchall():
+                    print(f"  {table:<43} {n:>12,}")
+        finally:
+            con.close()
+    print(f"Warehouse: {settings.warehouse}")
+    print(f"Landing:   {settings.landing}")
+    print("Open the Dagster UI: mdw ui   (then http://127.0.0.1:3000)")
+
+
+def cmd_ui(args: argparse.Namespace) -> int:
+    settings = export_environment()
+    ensure_dagster_home(settings)
+    _refresh_dbt_manifest()
+    dagster = Path(sys.executable).parent / "dagster"
+    cmd = [str(dagster) if dagster.exists() else "dagster", "dev", "-w", str(PROJECT_ROOT / "workspace.yaml"),
+           "-h", args.host, "-p", str(args.port)]
+    os.chdir(PROJECT_ROOT)
+    os.execvpe(cmd[0], cmd, os.environ)
+    return 0  # not reached
+
+
+def cmd_bench(args: argparse.Namespace) -> int:
+    from dagster_project.bench import run_ingest_benchmark
+
+    return run_ingest_benchmark(scale=args.scale, days=args.days, seed=args.seed, workdir=Path(args.workdir),
+                                record=not args.no_record, keep=args.keep)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="mdw", description="Marketing data warehouse command line.")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    gen = sub.add_parser("generate", help="write demo landing data with a ground truth")
+    gen.add_argument("--out", default=os.environ.get("MDW_LANDING", "data/landing"))
+    gen.add_argument("--start-date", default=DEMO_START.isoformat())
+    gen.add_argument("--days", type=int, default=DEMO_DAYS)
+    gen.add_argument("--scale", type=float, default=DEMO_SCALE, help="1 = 100k people, ~1M orders a year")
+    gen.add_argument("--seed", type=int, default=DEMO_SEED)
+    gen.add_argument("--truth-dir", default=None, help="default: ground_truth/ beside the landing folder")
+    gen.add_argument("--quiet", action="store_true", help="no progress bar")
+    gen.set_defaults(func=cmd_generate)
+
+    run = sub.add_parser("run", help="ingest, build and test everything in one Dagster run")
+    run.add_argument("--demo-scale", type=float, default=DEMO_SCALE,
+                     help="scale of the demo data generated when the landing folder is empty")
+    run.add_argument("--no-demo", action="store_true", help="fail instead of generating demo data")
+    run.set_defaults(func=cmd_run)
+
+    ui = sub.add_parser("ui", help="start the Dagster UI (dagster dev)")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(func=cmd_ui)
+
+    bench = sub.add_parser("bench", help="benchmarks")
+    bench_sub = bench.add_subparsers(dest="bench_command", required=True)
+    ingest = bench_sub.add_parser("ingest", help="generation and ingestion against DuckDB's bare read")
+    ingest.add_argument("--scale", type=float, default=1.0)
+    ingest.add_argument("--days", type=int, default=365)
+    ingest.add_argument("--seed", type=int, default=7)
+    ingest.add_argument("--workdir", default="bench")
+    ingest.add_argument("--no-record", action="store_true", help="do not write docs/benchmarks.md")
+    ingest.add_argument("--keep", action="store_true", help="keep the generated files and databases")
+    ingest.set_defaults(func=cmd_bench)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
