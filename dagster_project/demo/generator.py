@@ -239,7 +239,7 @@ def _orders(rng, people, camp, cum, days: int, extra_person=None, extra_t=None, 
     give_phone = np.where(logged_in, True, np.where(channel == 2, r < 0.55, (r < 0.4) | (r >= 0.7)))
     give_email = np.where(logged_in, True, np.where(channel == 2, r > 0.92, r >= 0.4))
     counter = (channel == 2) & (r >= 0.55) & (r < 0.8)  # cashier types the shop's own phone
-    placeholder = (channel != 2) & ~logged_in & (rng.random(m) < 0.006)
+    placeholder = (channel != 2) & ~logged_in & (rng.random(m) < 0.015)
     status_r = rng.random(m)
     redeliver = status_r < 0.07
     new_status = np.where(status_r < 0.035, 3, np.where(status_r < 0.05, 2, 1))  # refunded/cancelled/shipped

@@ -326,7 +326,7 @@ def _stage_csv(con, feed_file: FeedFile, paths: list[str]) -> None:
                 {extra_sql}, {", ".join(_ident(f) for f in fields)}
             from _csv as c
             join _files as f on f.abs_path = c.filename
-            asof left join (select rel_path, i, line - i - 1 as before from _rej) as r
+            asof left join (select rel_path, line - i - 1 as before, max(i) as i from _rej group by 1, 2) as r
                 on r.rel_path = f.rel_path and c._k > r.before
         """)
         con.execute(f"""

@@ -28,7 +28,7 @@ typed as (
 
 ranked as (
     select
-        typed.*,
+        *,
         dense_rank() over (
             partition by order_id
             order by order_updated_at desc nulls last, _loaded_at desc, _source_file desc, _source_line desc
