@@ -1,0 +1,16 @@
+#!/usr/bin/env bash
+# Installs the project with its pinned dependencies into .venv and runs every check:
+# ruff (Python), sqlfluff (dbt SQL), pytest (unit, loader, Dagster and end-to-end tests, which run
+# dbt build with its data tests and unit tests).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+PYTHON="${PYTHON:-python3.11}"
+[ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
+.venv/bin/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+export DBT_SEND_ANONYMOUS_USAGE_STATS=false DAGSTER_DISABLE_TELEMETRY=1
+echo "== ruff"
+.venv/bin/ruff check .
+echo "== sqlfluff"
+.venv/bin/sqlfluff lint dbt/models
+echo "== pytest"
+.venv/bin/pytest
