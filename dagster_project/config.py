@@ -7,6 +7,7 @@ that one set of variables points the whole warehouse at another landing folder o
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,8 +40,12 @@ def get_settings() -> Settings:
 
 
 def export_environment(settings: Settings | None = None) -> Settings:
-    """Write the resolved settings back to the environment (absolute paths) for dbt subprocesses."""
+    """Write the resolved settings back to the environment (absolute paths) for dbt subprocesses,
+    and put this interpreter's bin folder on PATH so the venv's dbt is found without activating it."""
     settings = settings or get_settings()
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
     os.environ["MDW_LANDING"] = str(settings.landing)
     os.environ["MDW_WAREHOUSE"] = str(settings.warehouse)
     os.environ["MDW_SERVING"] = str(settings.serving)

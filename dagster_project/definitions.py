@@ -1,9 +1,5 @@
 """The one Definitions object of the code location; it only assembles what lives below."""
 
-import shutil
-import sys
-from pathlib import Path
-
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
@@ -15,12 +11,6 @@ from dagster_project.resources import DuckDBWarehouse, LandingZone
 from dagster_project.schedules import daily_refresh_schedule
 
 
-def _dbt_executable() -> str:
-    """The dbt installed beside this Python, so the venv works without being activated."""
-    beside = Path(sys.executable).parent / "dbt"
-    return str(beside) if beside.exists() else (shutil.which("dbt") or "dbt")
-
-
 def build_definitions(settings: Settings) -> dg.Definitions:
     """Definitions wired to one set of paths (tests build their own on temporary folders)."""
     return dg.Definitions(
@@ -30,8 +20,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         resources={
             "warehouse": DuckDBWarehouse(path=str(settings.warehouse)),
             "landing": LandingZone(path=str(settings.landing)),
-            "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir),
-                                  dbt_executable=_dbt_executable()),
+            "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir)),
         },
         executor=dg.in_process_executor,
     )

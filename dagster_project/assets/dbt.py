@@ -6,8 +6,9 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from dagster_project.config import DBT_PROJECT_DIR
+from dagster_project.config import DBT_PROJECT_DIR, export_environment
 
+export_environment()  # dbt's profile reads MDW_WAREHOUSE; the venv's dbt must be on PATH
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 dbt_project.prepare_if_dev()
 if not dbt_project.manifest_path.exists():  # fresh clone outside `dagster dev`: parse once

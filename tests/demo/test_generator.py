@@ -1,5 +1,6 @@
 """The demo generator: deterministic, on contract, messy in every way the contract names."""
 
+import contextlib
 import csv
 import hashlib
 import json
@@ -23,10 +24,8 @@ def _json_lines(landing: Path, pattern: str) -> list[dict]:
     rows = []
     for path in sorted(landing.glob(pattern)):
         for line in path.read_text(encoding="utf-8").splitlines():
-            try:
+            with contextlib.suppress(json.JSONDecodeError):  # the deliberately broken lines
                 rows.append(json.loads(line))
-            except json.JSONDecodeError:
-                pass  # the deliberately broken lines
     return rows
 
 
@@ -126,7 +125,8 @@ def test_customers_behave_like_customers(small_landing):
 
 
 def test_malformed_rows_of_every_kind_are_logged(small_landing):
-    log = list(csv.DictReader(open(small_landing.parent / "ground_truth" / "malformed.csv", encoding="utf-8")))
+    with open(small_landing.parent / "ground_truth" / "malformed.csv", encoding="utf-8") as fh:
+        log = list(csv.DictReader(fh))
     kinds = {r["kind"] for r in log}
     assert kinds == {"unparseable_timestamp", "missing_required_id", "wrong_field_count", "non_numeric_amount",
                      "broken_json"}
