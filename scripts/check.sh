@@ -12,5 +12,7 @@ echo "== ruff"
 .venv/bin/ruff check .
 echo "== sqlfluff"
 .venv/bin/sqlfluff lint dbt/models
+echo "== dagster definitions validate"
+.venv/bin/dagster definitions validate -w workspace.yaml
 echo "== pytest"
 .venv/bin/pytest

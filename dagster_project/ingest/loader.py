@@ -6,8 +6,9 @@ Why it is built this way:
 - Every raw row keeps its lineage: file (relative to the landing folder), line, load id, time.
 - The load manifest makes loading idempotent: a file already loaded with the same content hash
   is skipped; a re-delivered file with new content replaces exactly its own rows.
-- All files of one feed file kind found in one run load in one transaction (each file therefore
-  atomically): raw rows, quarantined rows and manifest rows commit together or not at all.
+- New or changed files load in batches (about 256 MB of input each), one transaction per batch, so
+  each file loads atomically: its raw rows, quarantined rows and manifest row commit together or
+  not at all, and memory stays bounded at scale 10.
 - Rows that cannot be typed go to raw.quarantine with file, line, raw text and reason.
 - A file that cannot be read as the contract says (encoding, missing column) is not loaded; the
   error names the file and the column or byte offset, and the other files still load.
@@ -29,6 +30,7 @@ import duckdb
 from dagster_project.ingest.contract import FEEDS, FeedFile, Field, RawTable
 
 MANIFEST = "raw.load_manifest"
+DEFAULT_BATCH_BYTES = 256 * 1024 * 1024
 QUARANTINE = "raw.quarantine"
 
 
@@ -192,12 +194,19 @@ def _first_problem(checks: list[str]) -> str:
 
 
 def ingest_feed_file(con: duckdb.DuckDBPyConnection, landing: Path, feed_file: FeedFile,
-                     load_id: str | None = None) -> FeedFileResult:
-    """Load every new or changed file of one kind (e.g. crm contacts.csv) under `landing`."""
+                     load_id: str | None = None, batch_bytes: int = DEFAULT_BATCH_BYTES) -> FeedFileResult:
+    """Load every new or changed file of one kind (e.g. crm contacts.csv) under `landing`.
+
+    Files load in batches of about `batch_bytes` of input, one transaction each, so memory stays
+    bounded at any scale; a file is never split across batches.
+    """
     started = time.perf_counter()
     load_id = load_id or uuid.uuid4().hex
     loaded_at = datetime.now(UTC).replace(tzinfo=None)
     result = FeedFileResult(feed_file, rows={t.name: 0 for t in feed_file.tables})
+    # rows carry their file and line, so their physical order does not matter: let DuckDB
+    # parallelise the inserts instead of preserving it
+    con.execute("set preserve_insertion_order = false")
     ensure_raw_schema(con)
     known = _loaded_hashes(con, feed_file)
     to_load: list[tuple[Path, str, str, int, bool, bool]] = []
@@ -215,13 +224,12 @@ def ingest_feed_file(con: duckdb.DuckDBPyConnection, landing: Path, feed_file: F
             continue
         to_load.append((path, rel, digest, size, rel in known, crlf))
 
-    if to_load:
-        outcomes = _load_files(con, feed_file, to_load, load_id, loaded_at)
+    for batch in _batches(to_load, batch_bytes):
+        outcomes = _load_files(con, feed_file, batch, load_id, loaded_at)
         result.files.extend(outcomes)
-        for o in outcomes:
-            result.quarantined += o.quarantined
+        result.quarantined += sum(o.quarantined for o in outcomes)
         for table in feed_file.tables:
-            result.rows[table.name] = con.execute(
+            result.rows[table.name] += con.execute(
                 f"select count(*) from raw.{table.name} where _load_id = ? and _source_file in "
                 f"(select unnest(?::varchar[]))", [load_id, [o.path for o in outcomes]]).fetchone()[0]
     if failures:
@@ -232,6 +240,18 @@ def ingest_feed_file(con: duckdb.DuckDBPyConnection, landing: Path, feed_file: F
              for rel, digest, size, err in failures])
     result.seconds = time.perf_counter() - started
     return result
+
+
+def _batches(files: list, batch_bytes: int):
+    batch, size = [], 0
+    for f in files:
+        if batch and size + f[3] > batch_bytes:
+            yield batch
+            batch, size = [], 0
+        batch.append(f)
+        size += f[3]
+    if batch:
+        yield batch
 
 
 def _load_files(con, feed_file: FeedFile, files, load_id: str, loaded_at: datetime) -> list[FileOutcome]:
@@ -274,7 +294,7 @@ def _load_files(con, feed_file: FeedFile, files, load_id: str, loaded_at: dateti
         con.execute("rollback")
         raise
     finally:
-        for temp in ("_files", "_lines", "_rows", "_items", "_item_problems", "_rejects"):
+        for temp in ("_files", "_lines", "_parsed", "_rows", "_items", "_item_problems", "_rejects"):
             con.execute(f"drop table if exists {temp}")
     return [FileOutcome(rel, status, rows, quarantined) for rel, status, rows, quarantined, _, _ in outcomes]
 
@@ -388,24 +408,27 @@ def _stage_jsonl(con, feed_file: FeedFile, paths: list[str], crlf: set[str]) -> 
         return "s." + ".".join(_ident(p) for p in f.json_path[2:].split("."))
 
     field_checks = [_problem_sql(f, field_expr(f), f.name) for f in table.fields]
+    # Parse each valid line once into a struct (materialised: referencing a from_json result many
+    # times in one projection would parse the line again for every reference).
+    con.execute(f"""
+        create or replace temp table _parsed as
+        select rel_path, line, from_json(raw_text, '{_json_structure(table.fields, arrays)}') as s,
+            case when not list_has_all({known_list}, json_keys(raw_text))
+                then to_json(map_from_entries(list_transform(
+                    list_filter(json_keys(raw_text), k -> not list_contains({known_list}, k)),
+                    k -> {{'key': k, 'value': json_extract(raw_text, '$."' || k || '"')}})))
+            end as record
+        from _lines
+        where ok
+    """)
     con.execute(f"""
         create or replace temp table _rows as
-        with parsed as materialized (
-            select rel_path, line, raw_text, from_json(raw_text, '{_json_structure(table.fields, arrays)}') as s,
-                json_keys(raw_text) as keys
-            from _lines
-            where ok
-        )
-        select rel_path, line, {_first_problem(field_checks)} as problem,
-            case when not list_has_all({known_list}, keys)
-                then to_json(map_from_entries(list_transform(
-                    list_filter(keys, k -> not list_contains({known_list}, k)),
-                    k -> {{'key': k, 'value': json_extract(raw_text, '$."' || k || '"')}})))
-            end as record,
+        select rel_path, line, {_first_problem(field_checks)} as problem, record,
             {", ".join(f"{field_expr(f)} as {_ident(f.name)}" for f in table.fields)}
             {"".join(f", s.{_ident(a)} as {_ident('_array_' + a)}" for a in arrays)}
-        from parsed
+        from _parsed
     """)
+    con.execute("drop table _parsed")
     con.execute("""
         insert into _rejects
         select rel_path, line, raw_text,
