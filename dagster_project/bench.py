@@ -86,7 +86,9 @@ PHASES = {"generate": phase_generate, "ingest": phase_ingest, "bare": phase_bare
 
 def _run_phase(name: str, **kwargs) -> dict:
     out = subprocess.run([sys.executable, "-m", "dagster_project.bench", name, json.dumps(kwargs)],
-                         check=True, capture_output=True, text=True)
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(f"benchmark phase {name} failed:\n{out.stderr[-4000:]}")
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 

@@ -3,6 +3,7 @@
     mdw generate   write demo landing data (and its ground truth)
     mdw run        the whole refresh in one Dagster run, then a summary
     mdw ui         the Dagster UI (dagster dev) on 127.0.0.1
+    mdw evaluate identity   resolved customers scored against the generator's ground truth
     mdw bench ...  benchmarks that print figures and record them in docs/benchmarks.md
 """
 
@@ -145,6 +146,22 @@ def cmd_bench(args: argparse.Namespace) -> int:
                                 record=not args.no_record, keep=args.keep)
 
 
+def cmd_evaluate(args: argparse.Namespace) -> int:
+    from dagster_project.config import get_settings
+    from dagster_project.evaluate import evaluate_identity, print_report
+
+    settings = get_settings()
+    truth = Path(args.truth) if args.truth else settings.landing.parent / "ground_truth" / "identity.parquet"
+    results = evaluate_identity(settings.warehouse, truth)
+    print_report(results)
+    resolved = results["resolved"]
+    if resolved.precision < args.min_precision or resolved.recall < args.min_recall:
+        print(f"Below target: precision {resolved.precision:.4f} (min {args.min_precision}), "
+              f"recall {resolved.recall:.4f} (min {args.min_recall})", file=sys.stderr)
+        return 1
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="mdw", description="Marketing data warehouse command line.")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -169,6 +186,14 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--host", default="127.0.0.1")
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(func=cmd_ui)
+
+    evaluate = sub.add_parser("evaluate", help="quality of identity resolution against ground truth")
+    evaluate_sub = evaluate.add_subparsers(dest="evaluate_command", required=True)
+    identity = evaluate_sub.add_parser("identity", help="pairwise precision/recall of resolved customers")
+    identity.add_argument("--truth", default=None, help="default: ground_truth/identity.parquet beside MDW_LANDING")
+    identity.add_argument("--min-precision", type=float, default=0.0)
+    identity.add_argument("--min-recall", type=float, default=0.0)
+    identity.set_defaults(func=cmd_evaluate)
 
     bench = sub.add_parser("bench", help="benchmarks")
     bench_sub = bench.add_subparsers(dest="bench_command", required=True)

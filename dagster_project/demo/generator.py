@@ -151,7 +151,10 @@ def _people(rng, n: int, days: int) -> dict[str, np.ndarray]:
         "top_cats": top_cats,
         "platform1": platform1,
         "platform2": platform2,
-        "linked": rng.random(n) < 0.35,
+        # accounts bound to the brand's membership (WeChat UnionID, mini-program login): events
+        # from them carry the member's email or phone
+        "linked": rng.random(n) < 0.95,
+        "linked_second": rng.random(n) < 0.9,
         "followers": followers,
         "activity": rng.lognormal(0, 1.1, n) * (1 + np.log1p(followers) / 4),
         "satisfaction": rng.beta(5, 2, n),
@@ -236,9 +239,14 @@ def _orders(rng, people, camp, cum, days: int, extra_person=None, extra_t=None, 
     crm = people["is_crm"][person]
     logged_in = crm & np.isin(channel, [0, 1]) & (rng.random(m) < 0.7)
     r = rng.random(m)
-    give_phone = np.where(logged_in, True, np.where(channel == 2, r < 0.55, (r < 0.4) | (r >= 0.7)))
-    give_email = np.where(logged_in, True, np.where(channel == 2, r > 0.92, r >= 0.4))
-    counter = (channel == 2) & (r >= 0.55) & (r < 0.8)  # cashier types the shop's own phone
+    # in shops: member phone (55%), the shop's own counter phone typed by the cashier (25%, with an
+    # e-receipt email a third of the time), email only (8%), nothing (anonymous cash sale, 4%)
+    # online guests: phone only (25%), email only (15%), both (60%)
+    give_phone = np.where(logged_in, True, np.where(channel == 2, (r < 0.55) | ((r >= 0.8) & (r < 0.88)),
+                                                    (r < 0.25) | (r >= 0.4)))
+    counter = (channel == 2) & (r >= 0.55) & (r < 0.8)
+    receipt = counter & (rng.random(m) < 0.33)
+    give_email = np.where(logged_in, True, np.where(channel == 2, (r >= 0.92) | receipt, r >= 0.25))
     placeholder = (channel != 2) & ~logged_in & (rng.random(m) < 0.015)
     status_r = rng.random(m)
     redeliver = status_r < 0.07
@@ -460,7 +468,7 @@ def _social(rng, people, camp, cum, days: int, scale: float):
         "etype": etype, "campaign": campaign, "post": rng.integers(0, 3, k),
         "text": rng.integers(0, len(vocab.SOCIAL_TEXTS), k),
         "followers": (people["followers"][person] * (1 + 0.1 * t / (days * DAY))).astype(np.int64),
-        "linked": people["linked"][person] & ~is_second[acc],
+        "linked": np.where(is_second[acc], people["linked_second"][person], people["linked"][person]),
         "handle_fmt": rng.choice(3, size=k, p=[0.75, 0.2, 0.05]),
         "phone_fmt": rng.integers(0, 6, k), "email_fmt": rng.integers(0, 6, k), "ts_fmt": rng.integers(0, 3, k),
         "late_days": np.where(rng.random(k) < 0.01, rng.integers(1, 4, k), 0),
@@ -605,7 +613,7 @@ def _move_partitions(tmp: Path, kind: str, out: Path, source: str, filename: str
 
 def generate(out: Path, start_date: date, days: int, scale: float, seed: int,
              truth_dir: Path | None = None, progress: bool = True, threads: int | None = None,
-             memory_limit: str = "6GB") -> GenerationSummary:
+             memory_limit: str = "14GB") -> GenerationSummary:
     """Write `days` days of landing files for `scale` x 100k people under `out`.
 
     The ground truth goes to `truth_dir` (default: a `ground_truth` folder beside `out`), never
@@ -661,7 +669,7 @@ def generate(out: Path, start_date: date, days: int, scale: float, seed: int,
     con.execute(f"set memory_limit = '{memory_limit}'")
     if threads:
         con.execute(f"set threads = {int(threads)}")
-    con.execute("set preserve_insertion_order = true")
+    con.execute("set preserve_insertion_order = false")  # every COPY sorts explicitly
     con.execute(f"set variable t0 = timestamp '{start_date.isoformat()} 00:00:00'")
     con.execute(_MACROS)
     _people_sql_table(con, people)
@@ -800,12 +808,13 @@ def generate(out: Path, start_date: date, days: int, scale: float, seed: int,
             i."order" as oid,
             list({'sku': k.sku_code, 'product_name': k.product_name, 'category': k.category, 'brand': k.brand,
                   'brand_tier': k.brand_tier, 'quantity': i.qty,
-                  'unit_price': ccy_amount(k.price_cny, b.ccy)} order by i.item_no) as items,
-            sum(i.qty * ccy_amount(k.price_cny, b.ccy)) as subtotal,
+                  'unit_price': ccy_amount(k.price_cny, ['CNY', 'USD', 'EUR'][b.currency + 1])} order by i.item_no)
+                as items,
+            sum(i.qty * ccy_amount(k.price_cny, ['CNY', 'USD', 'EUR'][b.currency + 1])) as subtotal,
             sum(i.qty * k.price_cny) as subtotal_cny
         from items_raw as i
         join catalog as k on k.cat = i.cat and k.sku = i.sku
-        join order_base as b on b.oid = i."order"
+        join orders_raw as b on b.oid = i."order"
         group by i."order"
     """)
     status_names = "['paid', 'shipped', 'cancelled', 'refunded']"

@@ -1,0 +1,94 @@
+"""`mdw evaluate identity`: resolved customers scored against the generator's ground truth.
+
+Pairwise scores over source records: a pair of records is predicted together when they have
+the same customer_key, and truly together when they belong to the same person. Records without
+a customer (identity_unmapped_records) count as singletons. The baseline joins records only on
+exactly the same normalised email.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import duckdb
+
+
+@dataclass
+class IdentityScores:
+    records: int
+    persons: int
+    customers: int
+    precision: float
+    recall: float
+    f1: float
+    split_persons: int
+    merged_customers: int
+
+    def as_row(self, name: str) -> str:
+        return (f"| {name} | {self.records:,} | {self.persons:,} | {self.customers:,} | {self.precision:.4f} | "
+                f"{self.recall:.4f} | {self.f1:.4f} | {self.split_persons:,} | {self.merged_customers:,} |")
+
+
+TABLE_HEADER = ("| method | records | true persons | predicted customers | precision | recall | F1 | "
+                "persons split | customers merging persons |\n|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+
+
+def _scores(con: duckdb.DuckDBPyConnection, assignment_sql: str) -> IdentityScores:
+    """assignment_sql yields (record_key, person_id, cluster_id) for every evaluated record."""
+    con.execute(f"create or replace temp table _assign as {assignment_sql}")
+    row = con.execute("""
+        with cells as (select cluster_id, person_id, count(*) as n from _assign group by 1, 2),
+        clusters as (select cluster_id, count(*) as n from _assign group by 1),
+        persons as (select person_id, count(*) as n from _assign group by 1)
+        select
+            (select count(*) from _assign),
+            (select count(*) from persons),
+            (select count(*) from clusters),
+            (select sum(n * (n - 1) / 2) from cells),
+            (select sum(n * (n - 1) / 2) from clusters),
+            (select sum(n * (n - 1) / 2) from persons),
+            (select count(*) from (select person_id from cells group by 1 having count(*) > 1)),
+            (select count(*) from (select cluster_id from cells group by 1 having count(*) > 1))
+    """).fetchone()
+    records, persons, clusters, tp, predicted, true = row[:6]
+    precision = tp / predicted if predicted else 1.0
+    recall = tp / true if true else 1.0
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+    return IdentityScores(records, persons, clusters, precision, recall, f1, row[6], row[7])
+
+
+def evaluate_identity(warehouse: Path, truth: Path) -> dict[str, IdentityScores]:
+    con = duckdb.connect(str(warehouse), read_only=True)
+    try:
+        con.execute(f"""
+            create temp table _truth as
+            select source || '|' || "table" || '|' || record_id as record_key, person_id
+            from read_parquet('{truth}')
+        """)
+        con.execute("""
+            create temp table _records as
+            select distinct r.record_key, t.person_id
+            from intermediate.int_identity_records_normalised as r
+            inner join _truth as t on r.record_key = t.record_key
+        """)
+        resolved = _scores(con, """
+            select r.record_key, r.person_id, coalesce(m.customer_key, 'unmapped:' || r.record_key) as cluster_id
+            from _records as r left join core.customer_source_map as m on r.record_key = m.record_key
+        """)
+        baseline = _scores(con, """
+            select r.record_key, r.person_id, coalesce(e.email, 'no-email:' || r.record_key) as cluster_id
+            from _records as r
+            left join (select record_key, min(email) as email from intermediate.int_identity_records_normalised
+                       where email is not null group by 1) as e on r.record_key = e.record_key
+        """)
+    finally:
+        con.close()
+    return {"resolved": resolved, "baseline (exact email)": baseline}
+
+
+def print_report(results: dict[str, IdentityScores]) -> str:
+    lines = [TABLE_HEADER, *(s.as_row(name) for name, s in results.items())]
+    text = "\n".join(lines)
+    print(text)
+    return text

@@ -1,0 +1,101 @@
+{#-
+    One row per interaction of a known person (a resolved customer) with the brand, across all
+    sources: orders, social engagements, survey responses and campaign activity.
+    value: net order amount in CNY for orders, the NPS answer for surveys, null otherwise.
+-#}
+with
+
+source_map as (
+    select * from {{ ref('customer_source_map') }}
+),
+
+orders as (
+    select * from {{ ref('fct_orders') }}
+),
+
+engagements as (
+    select * from {{ ref('stg_social__engagements') }}
+),
+
+responses as (
+    select * from {{ ref('stg_survey__responses') }}
+),
+
+activities as (
+    select * from {{ ref('stg_crm__campaign_activities') }}
+),
+
+campaigns as (
+    select * from {{ ref('stg_crm__campaigns') }}
+),
+
+touchpoints as (
+    select
+        {{ dbt.concat(["'orders|orders|'", "orders.order_id"]) }} as touchpoint_id,
+        orders.customer_key,
+        orders.ordered_at as occurred_at,
+        'orders' as source,
+        orders.channel,
+        'order' as touchpoint_type,
+        orders.campaign_id,
+        cast(orders.net_amount_cny as decimal(18, 2)) as touchpoint_value
+    from orders
+    where orders.customer_key is not null
+    union all
+    select
+        source_map.record_key as touchpoint_id,
+        source_map.customer_key,
+        engagements.occurred_at,
+        'social' as source,
+        engagements.platform as channel,
+        engagements.event_type as touchpoint_type,
+        engagements.campaign_id,
+        cast(null as decimal(18, 2)) as touchpoint_value
+    from engagements
+    inner join source_map
+        on source_map.source = 'social' and source_map.source_table = 'engagements'
+        and engagements.event_id = source_map.record_id
+    union all
+    select
+        source_map.record_key as touchpoint_id,
+        source_map.customer_key,
+        responses.submitted_at as occurred_at,
+        'survey' as source,
+        'survey' as channel,
+        'survey_response' as touchpoint_type,
+        cast(null as {{ dbt.type_string() }}) as campaign_id,
+        cast(responses.nps_score as decimal(18, 2)) as touchpoint_value
+    from responses
+    inner join source_map
+        on source_map.source = 'survey' and responses.response_id = source_map.record_id
+    union all
+    select
+        source_map.record_key as touchpoint_id,
+        source_map.customer_key,
+        activities.occurred_at,
+        'crm' as source,
+        campaigns.channel,
+        activities.activity_type as touchpoint_type,
+        activities.campaign_id,
+        cast(null as decimal(18, 2)) as touchpoint_value
+    from activities
+    inner join source_map
+        on source_map.source = 'crm' and source_map.source_table = 'campaign_activity'
+        and activities.activity_id = source_map.record_id
+    left join campaigns on activities.campaign_id = campaigns.campaign_id
+),
+
+final as (
+    select
+        touchpoint_id,
+        customer_key,
+        occurred_at,
+        source,
+        channel,
+        touchpoint_type,
+        campaign_id,
+        touchpoint_value
+    from touchpoints
+)
+
+select * from final

@@ -1,0 +1,102 @@
+{#-
+    One row per identifier with what the data says about it, and whether it is too shared to
+    identify one person ("junk": placeholder emails and phones, shop-counter phones).
+
+    Rule (thresholds are vars, documented in docs/identity.md):
+      1. linked to more than var('identity_max_links_per_type') distinct identifiers of one other
+         type through the records it appears on (test@test.com beside hundreds of phones), or
+      2. on more records than var('identity_volume_factor') times the 99.9th percentile of records
+         per identifier of its type, and at least var('identity_min_records_for_volume') records
+         (a shop-counter phone typed in for thousands of walk-in orders).
+    Junk identifiers are kept out of the graph and listed in identity_junk_identifiers.
+-#}
+with
+
+edges as (
+    select * from {{ ref('int_identity_edges_unpivoted') }}
+),
+
+record_counts as (
+    select
+        identifier_key,
+        identifier_type,
+        identifier_value,
+        count(distinct record_key) as record_count,
+        min(occurred_at) as first_seen_at,
+        max(occurred_at) as last_seen_at
+    from edges
+    group by identifier_key, identifier_type, identifier_value
+),
+
+links as (
+    select
+        edges.identifier_key,
+        other.identifier_type as other_type,
+        count(distinct other.identifier_key) as linked_identifiers
+    from edges
+    inner join edges as other
+        on edges.record_key = other.record_key and edges.identifier_type <> other.identifier_type
+    group by edges.identifier_key, other.identifier_type
+),
+
+max_links as (
+    select
+        identifier_key,
+        max(linked_identifiers) as max_links_to_one_type
+    from links
+    group by identifier_key
+),
+
+type_volume as (
+    select
+        identifier_type,
+        {{ percentile_cont('record_count', 0.999) }} as p999_record_count
+    from record_counts
+    group by identifier_type
+),
+
+flagged as (
+    select
+        record_counts.identifier_key,
+        record_counts.identifier_type,
+        record_counts.identifier_value,
+        record_counts.record_count,
+        coalesce(max_links.max_links_to_one_type, 0) as max_links_to_one_type,
+        type_volume.p999_record_count,
+        greatest(
+            {{ var('identity_min_records_for_volume') }},
+            {{ var('identity_volume_factor') }} * type_volume.p999_record_count
+        ) as volume_limit,
+        record_counts.first_seen_at,
+        record_counts.last_seen_at
+    from record_counts
+    left join max_links on record_counts.identifier_key = max_links.identifier_key
+    inner join type_volume on record_counts.identifier_type = type_volume.identifier_type
+),
+
+final as (
+    select
+        identifier_key,
+        identifier_type,
+        identifier_value,
+        record_count,
+        max_links_to_one_type,
+        volume_limit,
+        first_seen_at,
+        last_seen_at,
+        case
+            when max_links_to_one_type > {{ var('identity_max_links_per_type') }}
+                then 'linked to ' || cast(max_links_to_one_type as {{ dbt.type_string() }})
+                    || ' identifiers of one other type'
+            when record_count > volume_limit
+                then 'on ' || cast(record_count as {{ dbt.type_string() }}) || ' records, more than the limit of '
+                    || cast(cast(volume_limit as bigint) as {{ dbt.type_string() }})
+        end as junk_reason,
+        (
+            max_links_to_one_type > {{ var('identity_max_links_per_type') }}
+            or record_count > volume_limit
+        ) as is_junk
+    from flagged
+)
+
+select * from final
