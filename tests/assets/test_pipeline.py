@@ -7,6 +7,7 @@ import duckdb
 import pytest
 
 from dagster_project.definitions import build_definitions
+from dagster_project.evaluate import evaluate_identity
 
 
 def _run(settings):
@@ -24,6 +25,7 @@ def _run(settings):
 @pytest.fixture
 def landing(small_landing, settings):
     shutil.copytree(small_landing, settings.landing)
+    shutil.copytree(small_landing.parent / "ground_truth", settings.landing.parent / "ground_truth")
     return settings.landing
 
 
@@ -32,17 +34,16 @@ def test_daily_job_builds_staging_and_is_idempotent(settings, landing):
     assert result.success
     assert meta["raw/orders"]["files_loaded"].value > 0
     assert meta["raw/orders"]["rows_quarantined"].value > 0
-    failed = {c.check_name: c.severity for c in checks if not c.passed}
-    # the only failing check is the warning about activity whose campaign row was quarantined
-    assert len(checks) > 30
-    assert failed == {"relationships_stg_crm__campaign_activities_campaign_id__campaign_id__ref_stg_crm__campaigns_":
-                      dg.AssetCheckSeverity.WARN}
+    # every dbt test ran as an asset check; at most warnings fail (activity of a quarantined campaign)
+    assert len(checks) > 50
+    assert {c.severity for c in checks if not c.passed} <= {dg.AssetCheckSeverity.WARN}
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         staged = dict(con.execute("select table_name, estimated_size from duckdb_tables() "
                                   "where schema_name = 'staging'").fetchall())
-        assert set(staged) == {"stg_crm__contacts", "stg_crm__campaigns", "stg_crm__campaign_activities",
-                               "stg_orders__orders", "stg_orders__order_items", "stg_social__engagements",
-                               "stg_survey__responses"}
+        assert set(staged) == {"stg_crm__contacts", "stg_crm__contact_versions", "stg_crm__campaigns",
+                               "stg_crm__campaign_activities", "stg_orders__orders", "stg_orders__order_items",
+                               "stg_social__engagements", "stg_survey__responses"}
+        keys_first = con.execute("select customer_key from core.dim_customers order by 1").fetchall()
         orders = con.execute("select count(*), count(distinct order_id) from staging.stg_orders__orders").fetchone()
         raw_orders = con.execute("select count(distinct order_id) from raw.orders").fetchone()[0]
         assert orders[0] == orders[1] == raw_orders  # re-delivered orders counted once
@@ -50,6 +51,17 @@ def test_daily_job_builds_staging_and_is_idempotent(settings, landing):
     assert again.success
     assert meta2["raw/orders"]["files_loaded"].value == 0
     assert meta2["raw/orders"]["files_skipped"].value == meta["raw/orders"]["files_loaded"].value
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        assert con.execute("select customer_key from core.dim_customers order by 1").fetchall() == keys_first
+        assert con.execute("select count(*) from core.customer_key_history").fetchone()[0] == 0
+    # identity quality on the small demo, against the generator's ground truth. At this size a
+    # shop-counter phone is seen on too few records to be told from a person (docs/identity.md),
+    # so the thresholds are below the scale-1 targets (precision 0.99, recall 0.97).
+    scores = evaluate_identity(settings.warehouse, landing.parent / "ground_truth" / "identity.parquet")
+    resolved, baseline = scores["resolved"], scores["baseline (exact email)"]
+    assert resolved.precision >= 0.95
+    assert resolved.recall >= 0.9
+    assert resolved.recall > baseline.recall
 
 
 def test_a_file_missing_a_column_fails_its_asset_by_name(settings, landing):

@@ -1,0 +1,93 @@
+"""Identity resolution on hand-made landing files with known answers, through the whole job."""
+
+import json
+
+import dagster as dg
+import duckdb
+
+from dagster_project.definitions import build_definitions
+
+CONTACTS = ("contact_id,email,phone,first_name,last_name,gender,birth_date,city,province,country,social_platform,"
+            "social_handle,lead_source,referrer_contact_id,marketing_consent,consent_updated_at,created_at,updated_at\n")
+RESPONSES = "response_id,survey_id,submitted_at,contact_id,email,phone,nps,csat,comment\n"
+
+
+def _order(order_id, at, email=None, phone=None, contact=None):
+    return json.dumps({
+        "order_id": order_id, "ordered_at": at, "updated_at": at, "status": "paid", "channel": "web",
+        "store_id": None, "currency": "CNY", "promo_code": None, "campaign_id": None,
+        "customer": {"crm_contact_id": contact, "email": email, "phone": phone},
+        "items": [{"sku": "S1", "product_name": "P", "category": "snacks", "brand": "B", "brand_tier": "store",
+                   "quantity": 1, "unit_price": 10}], "discount": 0, "shipping": 0, "total": 10})
+
+
+def _write(root, rel, text):
+    path = root / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
+def _run(settings):
+    defs = build_definitions(settings)
+    with dg.instance_for_test(temp_dir=str(settings.dagster_home)) as instance:
+        result = defs.get_job_def("daily_refresh").execute_in_process(instance=instance, raise_on_error=False)
+    assert result.success
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        return dict(con.execute("select record_key, customer_key from core.customer_source_map").fetchall())
+
+
+def test_identity_graph_merges_what_belongs_together_and_nothing_else(settings):
+    landing = settings.landing
+    _write(landing, "crm/2026-01-01/contacts.csv", CONTACTS +
+           # Wang Wei: CRM with email A and a WeChat handle
+           "C1, Wang.Wei@QQ.com ,,伟,王,M,,Shanghai,Shanghai,China,wechat,WangWei88,store,,yes,"
+           "2026-01-01 09:00:00,2026-01-01 09:00:00,2026-01-01 09:00:00\n"
+           # another Wang in the same city, nothing shared: a different person
+           "C2,wang.wei.other@163.com,13911112222,伟,王,M,,Shanghai,Shanghai,China,,,store,,no,"
+           "2026-01-01 10:00:00,2026-01-01 10:00:00,2026-01-01 10:00:00\n")
+    orders = [
+        _order("O1", "2026-01-02 10:00:00", email="wang.wei@qq.com  ", phone="+86 138 0013 8000"),  # email A + phone P
+        *[_order(f"T{i}", "2026-01-02 11:00:00", email="test@test.com", phone=f"1370000000{i}") for i in range(6)],
+    ]
+    _write(landing, "orders/2026-01-02/orders.jsonl", "\n".join(orders) + "\n")
+    _write(landing, "survey/2026-01-03/responses.csv", RESPONSES +
+           "R1,NPS,2026-01-03 10:00:00,,,0086-138-0013-8000,9,,\n")  # phone P, other format
+    _write(landing, "social/2026-01-03/engagements.jsonl", json.dumps({
+        "event_id": "E1", "platform": "wechat", "event_type": "like", "occurred_at": "2026-01-03 12:00:00",
+        "post_id": "p", "campaign_id": None, "text": None,
+        "user": {"handle": "wangwei88", "display_name": "W", "followers": 3, "email": None, "phone": None}}) + "\n")
+    keys = _run(settings)
+    wang = keys["crm|contacts|C1"]
+    # transitive: CRM (email A, handle) - order (email A, phone P) - survey (phone P) - social (handle)
+    assert keys["orders|orders|O1"] == keys["survey|responses|R1"] == keys["social|engagements|E1"] == wang
+    # same name and city, no shared identifier: not merged
+    assert keys["crm|contacts|C2"] != wang
+    # a placeholder email on six orders with six phones is junk: those orders stay six customers
+    assert len({keys[f"orders|orders|T{i}"] for i in range(6)}) == 6
+    assert wang not in {keys[f"orders|orders|T{i}"] for i in range(6)}
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        junk = con.execute("select identifier_key from core.identity_junk_identifiers").fetchall()
+        assert ("email:test@test.com",) in junk
+
+
+def test_a_new_day_linking_two_customers_merges_them_into_the_older_key(settings):
+    landing = settings.landing
+    _write(landing, "orders/2026-01-01/orders.jsonl", "\n".join([
+        _order("A1", "2026-01-01 10:00:00", email="li.na@163.com"),
+        _order("B1", "2026-01-05 10:00:00", phone="13800138000"),
+    ]) + "\n")
+    first = _run(settings)
+    older, younger = first["orders|orders|A1"], first["orders|orders|B1"]
+    assert older != younger
+    _write(landing, "survey/2026-01-06/responses.csv", RESPONSES +
+           "R9,NPS,2026-01-06 10:00:00,,li.na@163.com,+86 138 0013 8000,10,,\n")
+    second = _run(settings)
+    assert second["orders|orders|A1"] == second["orders|orders|B1"] == second["survey|responses|R9"] == older
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        history = con.execute("select old_customer_key, new_customer_key, reason from core.customer_key_history").fetchall()
+        assert history == [(younger, older, "merge")]
+        assert con.execute("select count(*) from core.dim_customers").fetchone()[0] == 1
+    # nothing changed: a third run keeps every key and adds no history
+    assert _run(settings) == second
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from core.customer_key_history").fetchone()[0] == 1
