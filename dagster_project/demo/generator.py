@@ -802,21 +802,29 @@ def generate(out: Path, start_date: date, days: int, scale: float, seed: int,
         left join {contact_of_person} as cp on cp.pid = o.person
         left join campaigns as c on c.cid = o.campaign
     """)
-    con.execute("""
-        create table order_items as
-        select
-            i."order" as oid,
-            list({'sku': k.sku_code, 'product_name': k.product_name, 'category': k.category, 'brand': k.brand,
-                  'brand_tier': k.brand_tier, 'quantity': i.qty,
-                  'unit_price': ccy_amount(k.price_cny, ['CNY', 'USD', 'EUR'][b.currency + 1])} order by i.item_no)
-                as items,
-            sum(i.qty * ccy_amount(k.price_cny, ['CNY', 'USD', 'EUR'][b.currency + 1])) as subtotal,
-            sum(i.qty * k.price_cny) as subtotal_cny
-        from items_raw as i
-        join catalog as k on k.cat = i.cat and k.sku = i.sku
-        join orders_raw as b on b.oid = i."order"
-        group by i."order"
-    """)
+    # Nest items into their orders a million orders at a time: a list aggregate does not spill
+    # to disk, so at scale 10 one pass over every item would not fit in memory.
+    n_orders = con.execute("select count(*) from orders_raw").fetchone()[0]
+    con.execute("create table order_items (oid bigint, items struct(sku varchar, product_name varchar, "
+                "category varchar, brand varchar, brand_tier varchar, quantity bigint, "
+                "unit_price decimal(14, 2))[], subtotal decimal(38, 2), subtotal_cny double)")
+    for lo in range(0, max(n_orders, 1), 1_000_000):
+        con.execute(f"""
+            insert into order_items
+            select
+                i."order" as oid,
+                list({{'sku': k.sku_code, 'product_name': k.product_name, 'category': k.category, 'brand': k.brand,
+                      'brand_tier': k.brand_tier, 'quantity': i.qty,
+                      'unit_price': ccy_amount(k.price_cny, ['CNY', 'USD', 'EUR'][b.currency + 1])}}
+                     order by i.item_no) as items,
+                sum(i.qty * ccy_amount(k.price_cny, ['CNY', 'USD', 'EUR'][b.currency + 1])) as subtotal,
+                sum(i.qty * k.price_cny) as subtotal_cny
+            from items_raw as i
+            join catalog as k on k.cat = i.cat and k.sku = i.sku
+            join orders_raw as b on b.oid = i."order"
+            where i."order" >= {lo} and i."order" < {lo + 1_000_000}
+            group by i."order"
+        """)
     status_names = "['paid', 'shipped', 'cancelled', 'refunded']"
     order_select = f"""
         select

@@ -22,10 +22,14 @@ changes as (
         customer_key as new_customer_key,
         key_changed_at as changed_at
     from registry
-    where key_changed_at is not null
-    {% if is_incremental() %}
-        and key_changed_at > (select coalesce(max(changed_at), cast('1900-01-01' as timestamp)) from {{ this }})
-    {% endif %}
+    where
+        key_changed_at is not null
+        {% if is_incremental() %}
+            and key_changed_at > (
+                select coalesce(max(history.changed_at), cast('1900-01-01' as timestamp))
+                from {{ this }} as history
+            )
+        {% endif %}
 ),
 
 surviving_keys as (

@@ -14,7 +14,8 @@ last_touch as (
         select
             touchpoints.*,
             row_number() over (
-                partition by customer_key order by occurred_at desc nulls last, touchpoint_id desc
+                partition by touchpoints.customer_key
+                order by touchpoints.occurred_at desc nulls last, touchpoints.touchpoint_id desc
             ) as touch_rank
         from touchpoints
     ) as ranked
@@ -28,7 +29,8 @@ campaign_steps as (
         max(occurred_at) as last_campaign_activity_at,
         max(case touchpoint_type
             when 'sent' then 1 when 'delivered' then 2 when 'opened' then 3
-            when 'clicked' then 4 when 'converted' then 5 else 0 end) as furthest_step,
+            when 'clicked' then 4 when 'converted' then 5 else 0
+        end) as furthest_step,
         max(case when touchpoint_type = 'bounced' then 1 else 0 end) as has_bounced,
         max(case when touchpoint_type = 'unsubscribed' then 1 else 0 end) as has_unsubscribed
     from touchpoints
@@ -41,7 +43,8 @@ last_campaign as (
         select
             campaign_steps.*,
             row_number() over (
-                partition by customer_key order by last_campaign_activity_at desc, campaign_id desc
+                partition by campaign_steps.customer_key
+                order by campaign_steps.last_campaign_activity_at desc, campaign_steps.campaign_id desc
             ) as campaign_rank
         from campaign_steps
     ) as ranked

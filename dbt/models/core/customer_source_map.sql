@@ -28,7 +28,11 @@ record_customers as (
 ),
 
 record_list as (
-    select distinct record_key, source, source_table, record_id
+    select distinct
+        record_key,
+        source,
+        source_table,
+        record_id
     from records
 ),
 

@@ -46,9 +46,9 @@ mapped_records as (
         records.source_table,
         records.record_id,
         records.occurred_at,
+        records.social_account,
         case when junk_email.identifier_key is null then records.email end as email,
-        case when junk_phone.identifier_key is null then records.phone end as phone,
-        records.social_account
+        case when junk_phone.identifier_key is null then records.phone end as phone
     from source_map
     inner join records on source_map.record_key = records.record_key
     left join junk as junk_email on {{ dbt.concat(["'email:'", "records.email"]) }} = junk_email.identifier_key
@@ -58,16 +58,17 @@ mapped_records as (
 crm_primary as (
     select * from (
         select
-            source_map.customer_key,
             contacts.*,
+            source_map.customer_key,
             row_number() over (
                 partition by source_map.customer_key
                 order by contacts.updated_at desc nulls last, contacts.contact_id desc
             ) as contact_rank
         from source_map
         inner join contacts
-            on source_map.source = 'crm' and source_map.source_table = 'contacts'
-            and source_map.record_id = contacts.contact_id
+            on
+                source_map.source = 'crm' and source_map.source_table = 'contacts'
+                and source_map.record_id = contacts.contact_id
     ) as ranked
     where contact_rank = 1
 ),
@@ -83,10 +84,12 @@ latest_values as (
             email,
             phone,
             row_number() over (
-                partition by customer_key order by case when email is null then 1 else 0 end, occurred_at desc nulls last
+                partition by customer_key
+                order by case when email is null then 1 else 0 end, occurred_at desc nulls last
             ) as email_rank,
             row_number() over (
-                partition by customer_key order by case when phone is null then 1 else 0 end, occurred_at desc nulls last
+                partition by customer_key
+                order by case when phone is null then 1 else 0 end, occurred_at desc nulls last
             ) as phone_rank
         from mapped_records
     ) as ranked
@@ -142,8 +145,9 @@ consent_events as (
         'crm' as consent_source
     from source_map
     inner join contact_versions
-        on source_map.source = 'crm' and source_map.source_table = 'contacts'
-        and source_map.record_id = contact_versions.contact_id
+        on
+            source_map.source = 'crm' and source_map.source_table = 'contacts'
+            and source_map.record_id = contact_versions.contact_id
     where contact_versions.has_marketing_consent is not null
     union all
     select
@@ -153,8 +157,9 @@ consent_events as (
         'campaign_unsubscribe' as consent_source
     from source_map
     inner join activities
-        on source_map.source = 'crm' and source_map.source_table = 'campaign_activity'
-        and source_map.record_id = activities.activity_id
+        on
+            source_map.source = 'crm' and source_map.source_table = 'campaign_activity'
+            and source_map.record_id = activities.activity_id
     where activities.activity_type = 'unsubscribed'
 ),
 
@@ -163,8 +168,10 @@ latest_consent as (
         select
             consent_events.*,
             row_number() over (
-                partition by customer_key
-                order by consent_at desc nulls last, case when has_marketing_consent then 1 else 0 end
+                partition by consent_events.customer_key
+                order by
+                    consent_events.consent_at desc nulls last,
+                    case when consent_events.has_marketing_consent then 1 else 0 end
             ) as consent_rank
         from consent_events
     ) as ranked

@@ -1,4 +1,7 @@
-{#- One row per item of the latest version of each order, with the order's customer, category and brand tier, in CNY. -#}
+{#-
+    One row per item of the latest version of each order, with the order's customer, category
+    and brand tier, amounts in CNY.
+-#}
 with
 
 items as (

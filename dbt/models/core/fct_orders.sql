@@ -51,7 +51,6 @@ final as (
         cast(orders.ordered_at as date) as order_date,
         orders.updated_at,
         orders.status,
-        orders.status in ('cancelled', 'refunded') as is_cancelled_or_refunded,
         orders.channel,
         orders.store_id,
         orders.promo_code,
@@ -63,6 +62,7 @@ final as (
         cast(orders.total_amount * order_rates.cny_per_unit as decimal(18, 2)) as gross_amount_cny,
         cast(orders.discount_amount * order_rates.cny_per_unit as decimal(18, 2)) as discount_amount_cny,
         cast(orders.shipping_amount * order_rates.cny_per_unit as decimal(18, 2)) as shipping_amount_cny,
+        orders.status in ('cancelled', 'refunded') as is_cancelled_or_refunded,
         case
             when orders.status in ('cancelled', 'refunded') then cast(0 as decimal(18, 2))
             else cast(orders.total_amount * order_rates.cny_per_unit as decimal(18, 2))
@@ -71,8 +71,9 @@ final as (
         coalesce(item_totals.unit_count, 0) as unit_count
     from orders
     left join source_map
-        on source_map.source = 'orders' and source_map.source_table = 'orders'
-        and orders.order_id = source_map.record_id
+        on
+            source_map.source = 'orders' and source_map.source_table = 'orders'
+            and orders.order_id = source_map.record_id
     left join order_rates on orders.order_id = order_rates.order_id
     left join item_totals on orders.order_id = item_totals.order_id
 )

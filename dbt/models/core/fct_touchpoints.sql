@@ -53,8 +53,9 @@ touchpoints as (
         cast(null as decimal(18, 2)) as touchpoint_value
     from engagements
     inner join source_map
-        on source_map.source = 'social' and source_map.source_table = 'engagements'
-        and engagements.event_id = source_map.record_id
+        on
+            source_map.source = 'social' and source_map.source_table = 'engagements'
+            and engagements.event_id = source_map.record_id
     union all
     select
         source_map.record_key as touchpoint_id,
@@ -80,8 +81,9 @@ touchpoints as (
         cast(null as decimal(18, 2)) as touchpoint_value
     from activities
     inner join source_map
-        on source_map.source = 'crm' and source_map.source_table = 'campaign_activity'
-        and activities.activity_id = source_map.record_id
+        on
+            source_map.source = 'crm' and source_map.source_table = 'campaign_activity'
+            and activities.activity_id = source_map.record_id
     left join campaigns on activities.campaign_id = campaigns.campaign_id
 ),
 

@@ -66,8 +66,8 @@ key_winners as (
         select
             candidates.*,
             row_number() over (
-                partition by customer_key
-                order by holds_anchor desc, identifiers_with_key desc, component_id asc
+                partition by candidates.customer_key
+                order by candidates.holds_anchor desc, candidates.identifiers_with_key desc, candidates.component_id asc
             ) as winner_rank
         from candidates
     ) as ranked
@@ -79,8 +79,8 @@ component_keys as (
         select
             key_winners.*,
             row_number() over (
-                partition by component_id
-                order by key_created_at asc nulls last, customer_key asc
+                partition by key_winners.component_id
+                order by key_winners.key_created_at asc nulls last, key_winners.customer_key asc
             ) as key_rank
         from key_winners
     ) as ranked

@@ -14,13 +14,19 @@ source_map as (
 ),
 
 identifier_counts as (
-    select record_key, count(*) as identifier_count
+    select
+        record_key,
+        count(*) as identifier_count
     from edges
     group by record_key
 ),
 
 unmapped as (
-    select distinct records.record_key, records.source, records.source_table, records.record_id
+    select distinct
+        records.record_key,
+        records.source,
+        records.source_table,
+        records.record_id
     from records
     left join source_map on records.record_key = source_map.record_key
     where source_map.record_key is null

@@ -6,17 +6,37 @@ records as (
 ),
 
 unpivoted as (
-    select record_key, occurred_at, 'crm_contact_id' as identifier_type, crm_contact_id as identifier_value
-    from records where crm_contact_id is not null
+    select
+        record_key,
+        occurred_at,
+        'crm_contact_id' as identifier_type,
+        crm_contact_id as identifier_value
+    from records
+    where crm_contact_id is not null
     union all
-    select record_key, occurred_at, 'email' as identifier_type, email as identifier_value
-    from records where email is not null
+    select
+        record_key,
+        occurred_at,
+        'email' as identifier_type,
+        email as identifier_value
+    from records
+    where email is not null
     union all
-    select record_key, occurred_at, 'phone' as identifier_type, phone as identifier_value
-    from records where phone is not null
+    select
+        record_key,
+        occurred_at,
+        'phone' as identifier_type,
+        phone as identifier_value
+    from records
+    where phone is not null
     union all
-    select record_key, occurred_at, 'social_account' as identifier_type, social_account as identifier_value
-    from records where social_account is not null
+    select
+        record_key,
+        occurred_at,
+        'social_account' as identifier_type,
+        social_account as identifier_value
+    from records
+    where social_account is not null
 ),
 
 final as (

@@ -86,10 +86,12 @@ final as (
         last_seen_at,
         case
             when max_links_to_one_type > {{ var('identity_max_links_per_type') }}
-                then 'linked to ' || cast(max_links_to_one_type as {{ dbt.type_string() }})
+                then
+                    'linked to ' || cast(max_links_to_one_type as {{ dbt.type_string() }})
                     || ' identifiers of one other type'
             when record_count > volume_limit
-                then 'on ' || cast(record_count as {{ dbt.type_string() }}) || ' records, more than the limit of '
+                then
+                    'on ' || cast(record_count as {{ dbt.type_string() }}) || ' records, more than the limit of '
                     || cast(cast(volume_limit as bigint) as {{ dbt.type_string() }})
         end as junk_reason,
         (
