@@ -128,10 +128,72 @@ def run_ingest_benchmark(scale: float, days: int, seed: int, workdir: Path, reco
     return 0
 
 
+def run_identity_benchmark(scale_label: str, record: bool) -> int:
+    """Time identity resolution (normalise, graph, junk rules, connected components) on the
+    warehouse MDW_WAREHOUSE points at, as built by `mdw run`, with the graph's size."""
+    import duckdb
+
+    from dagster_project.config import DBT_PROJECT_DIR, export_environment
+
+    settings = export_environment()
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        records = con.execute("select count(distinct record_key) from intermediate.int_identity_records_normalised"
+                              ).fetchone()[0]
+        edges = con.execute("select count(*) from intermediate.int_identity_edges_unpivoted").fetchone()[0]
+        identifiers = con.execute("select count(*) from intermediate.int_identity_components_resolved").fetchone()[0]
+        junk = con.execute("select count(*) from core.identity_junk_identifiers").fetchone()[0]
+    models = ("int_identity_records_normalised int_identity_edges_unpivoted int_identity_identifiers_profiled "
+              "int_identity_components_resolved")
+    timings = {}
+    for label, selection in (("identity resolution (4 models)", models),
+                             ("connected components alone", "int_identity_components_resolved")):
+        started = time.perf_counter()
+        out = subprocess.run([str(Path(sys.executable).parent / "dbt"), "run", "--select", *selection.split(),
+                              "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+                             capture_output=True, text=True)
+        if out.returncode != 0:
+            raise RuntimeError(out.stdout[-4000:])
+        timings[label] = time.perf_counter() - started
+        rounds = next((line.split("converged in ")[1].split()[0] for line in out.stdout.splitlines()
+                       if "converged in" in line), "?")
+    print(f"Identity benchmark ({scale_label}) on {settings.warehouse} ({_machine()})")
+    print(f"  {records:,} records, {edges:,} record-identifier edges, {identifiers:,} usable identifiers, "
+          f"{junk} junk identifiers; label propagation converged in {rounds} rounds")
+    for label, seconds in timings.items():
+        print(f"  {label}: {seconds:.1f}s (dbt start-up included), {edges / seconds:,.0f} edges/s")
+    if record:
+        key = f"identity {scale_label}"
+        _write_block(key, [
+            f"### Identity resolution, {scale_label}",
+            f"Measured {datetime.now(UTC):%Y-%m-%d} on {_machine()} with `mdw bench identity --label \"{scale_label}\"` "
+            "after `mdw run`.",
+            "",
+            "| step | seconds | edges/s |",
+            "|---|---:|---:|",
+            *(f"| {label} | {seconds:.1f} | {edges / seconds:,.0f} |" for label, seconds in timings.items()),
+            "",
+            f"Graph: {records:,} records, {edges:,} record-identifier edges, {identifiers:,} usable identifiers, "
+            f"{junk} junk identifiers; converged in {rounds} rounds. Seconds include dbt's start-up (about 3 s).",
+        ])
+        print(f"Recorded in {BENCH_DOC}")
+    return 0
+
+
+def _write_block(key: str, lines: list[str]) -> None:
+    """Replace (or append) the block for `key` in docs/benchmarks.md."""
+    begin, end = f"<!-- BEGIN {key} -->", f"<!-- END {key} -->"
+    block = "\n".join([begin, *lines, end])
+    text = BENCH_DOC.read_text(encoding="utf-8") if BENCH_DOC.exists() else "# Benchmarks\n"
+    if begin in text and end in text:
+        text = text[: text.index(begin)] + block + text[text.index(end) + len(end):]
+    else:
+        text = text.rstrip("\n") + "\n\n" + block + "\n"
+    BENCH_DOC.parent.mkdir(parents=True, exist_ok=True)
+    BENCH_DOC.write_text(text, encoding="utf-8")
+
+
 def _record(scale, days, gen, ing, floor, size_mb, ratio) -> None:
-    key = f"ingest scale={scale:g} days={days}"
-    block = "\n".join([
-        f"<!-- BEGIN {key} -->",
+    _write_block(f"ingest scale={scale:g} days={days}", [
         f"### Ingestion, scale {scale:g}, {days} days",
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {_machine()} with `mdw bench ingest --scale {scale:g} --days {days}`.",
         "",
@@ -148,16 +210,7 @@ def _record(scale, days, gen, ing, floor, size_mb, ratio) -> None:
         "",
         f"Seconds per file kind, loader: {ing['per_file_kind_seconds']}; "
         f"bare read: {floor['per_file_kind_seconds']}.",
-        f"<!-- END {key} -->",
     ])
-    text = BENCH_DOC.read_text(encoding="utf-8") if BENCH_DOC.exists() else "# Benchmarks\n"
-    begin, end = f"<!-- BEGIN {key} -->", f"<!-- END {key} -->"
-    if begin in text and end in text:
-        text = text[: text.index(begin)] + block + text[text.index(end) + len(end):]
-    else:
-        text = text.rstrip("\n") + "\n\n" + block + "\n"
-    BENCH_DOC.parent.mkdir(parents=True, exist_ok=True)
-    BENCH_DOC.write_text(text, encoding="utf-8")
 
 
 if __name__ == "__main__":

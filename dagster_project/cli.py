@@ -139,6 +139,12 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+def cmd_bench_identity(args: argparse.Namespace) -> int:
+    from dagster_project.bench import run_identity_benchmark
+
+    return run_identity_benchmark(args.label, record=not args.no_record)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from dagster_project.bench import run_ingest_benchmark
 
@@ -205,6 +211,10 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--no-record", action="store_true", help="do not write docs/benchmarks.md")
     ingest.add_argument("--keep", action="store_true", help="keep the generated files and databases")
     ingest.set_defaults(func=cmd_bench)
+    ident = bench_sub.add_parser("identity", help="identity resolution time on the current warehouse")
+    ident.add_argument("--label", default="current warehouse", help='e.g. "scale 1" (names the docs block)')
+    ident.add_argument("--no-record", action="store_true", help="do not write docs/benchmarks.md")
+    ident.set_defaults(func=cmd_bench_identity)
     return parser
 
 

@@ -4,7 +4,8 @@
 
     Rule (thresholds are vars, documented in docs/identity.md):
       1. linked to more than var('identity_max_links_per_type') distinct identifiers of one other
-         type through the records it appears on (test@test.com beside hundreds of phones), or
+         type through the records it appears on (test@test.com beside hundreds of phones),
+         not counting links to identifiers that break this rule themselves, or
       2. on more records than var('identity_volume_factor') times the 99.9th percentile of records
          per identifier of its type, and at least var('identity_min_records_for_volume') records
          (a shop-counter phone typed in for thousands of walk-in orders).
@@ -28,15 +29,35 @@ record_counts as (
     group by identifier_key, identifier_type, identifier_value
 ),
 
-links as (
-    select
+pair_links as (
+    select distinct
         edges.identifier_key,
         other.identifier_type as other_type,
-        count(distinct other.identifier_key) as linked_identifiers
+        other.identifier_key as other_key
     from edges
     inner join edges as other
         on edges.record_key = other.record_key and edges.identifier_type <> other.identifier_type
-    group by edges.identifier_key, other.identifier_type
+),
+
+first_pass_shared as (
+    select identifier_key
+    from pair_links
+    group by identifier_key, other_type
+    having count(*) > {{ var('identity_max_links_per_type') }}
+),
+
+links as (
+    -- links to identifiers that are themselves shared do not count: a real email that was typed
+    -- beside two shop-counter phones is still one person's email
+    select
+        pair_links.identifier_key,
+        pair_links.other_type,
+        count(*) as linked_identifiers
+    from pair_links
+    left join (select distinct identifier_key from first_pass_shared) as shared
+        on pair_links.other_key = shared.identifier_key
+    where shared.identifier_key is null
+    group by pair_links.identifier_key, pair_links.other_type
 ),
 
 max_links as (
