@@ -2,8 +2,9 @@
 
 Pairwise scores over source records: a pair of records is predicted together when they have
 the same customer_key, and truly together when they belong to the same person. Records without
-a customer (identity_unmapped_records) count as singletons. The baseline joins records only on
-exactly the same normalised email.
+a customer (identity_unmapped_records) count as singletons. A second row scores only the records
+that carry a usable identifier, to separate what the rules miss from what no rule could find. The
+baseline joins records only on exactly the same normalised email.
 """
 
 from __future__ import annotations
@@ -76,6 +77,10 @@ def evaluate_identity(warehouse: Path, truth: Path) -> dict[str, IdentityScores]
             select r.record_key, r.person_id, coalesce(m.customer_key, 'unmapped:' || r.record_key) as cluster_id
             from _records as r left join core.customer_source_map as m on r.record_key = m.record_key
         """)
+        resolvable = _scores(con, """
+            select r.record_key, r.person_id, m.customer_key as cluster_id
+            from _records as r inner join core.customer_source_map as m on r.record_key = m.record_key
+        """)
         baseline = _scores(con, """
             select r.record_key, r.person_id, coalesce(e.email, 'no-email:' || r.record_key) as cluster_id
             from _records as r
@@ -84,7 +89,7 @@ def evaluate_identity(warehouse: Path, truth: Path) -> dict[str, IdentityScores]
         """)
     finally:
         con.close()
-    return {"resolved": resolved, "baseline (exact email)": baseline}
+    return {"resolved": resolved, "resolved, mapped records only": resolvable, "baseline (exact email)": baseline}
 
 
 def print_report(results: dict[str, IdentityScores]) -> str:
