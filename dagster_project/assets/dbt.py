@@ -14,7 +14,8 @@ dbt_project.prepare_if_dev()
 if not dbt_project.manifest_path.exists():  # fresh clone outside `dagster dev`: parse once
     dbt_project.preparer.prepare(dbt_project)
 
-LAYER_GROUPS = {"staging": "staging", "intermediate": "intermediate", "core": "core", "marts": "marts"}
+# identity resolution (intermediate) is part of building the customer 360, so it shows under core
+LAYER_GROUPS = {"staging": "staging", "intermediate": "core", "core": "core", "marts": "marts"}
 
 
 class WarehouseTranslator(DagsterDbtTranslator):

@@ -31,6 +31,24 @@ def test_each_source_feeds_its_staging_models():
     assert ingest_assets == {"raw"}
 
 
+def test_customer_360_is_grouped_as_core_with_lineage_to_ingestion():
+    graph = defs.resolve_asset_graph()
+    for model in ("dim_customers", "customer_source_map", "fct_orders", "fct_touchpoints", "identity_key_registry"):
+        assert graph.get(dg.AssetKey(["core", model])).group_name == "core", model
+    upstream = graph.get(dg.AssetKey(["core", "dim_customers"])).parent_keys
+    assert dg.AssetKey(["core", "customer_source_map"]) in upstream
+    ancestors = set()
+    frontier = {dg.AssetKey(["core", "dim_customers"])}
+    while frontier:
+        key = frontier.pop()
+        for parent in graph.get(key).parent_keys:
+            if parent not in ancestors:
+                ancestors.add(parent)
+                frontier.add(parent)
+    assert {dg.AssetKey(["raw", t]) for t in ("crm_contacts", "orders", "social_engagements",
+                                               "survey_responses")} <= ancestors
+
+
 def test_dbt_tests_are_asset_checks():
     checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
     assert "unique_stg_orders__orders_order_id" in checks
