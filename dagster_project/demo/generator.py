@@ -597,6 +597,16 @@ def _copy_partitioned(con, select_sql: str, tmp: Path, kind: str, fmt: str) -> N
     con.execute(f"set threads = {threads}")
 
 
+def _write_kind(con, table: str, helper_columns: str, order_by: str, tmp: Path, out: Path, source: str,
+                filename: str, start: date, summary: GenerationSummary) -> None:
+    """Write one file kind: every delivery day's file of `table`, without the helper columns."""
+    fmt = "json" if filename.endswith(".jsonl") else "csv"
+    _copy_partitioned(con, f"select * exclude ({helper_columns}), delivery_day from {table} order by {order_by}",
+                      tmp, table, fmt)
+    summary.files += _move_partitions(tmp, table, out, source, filename, start)
+    summary.rows[f"{source}/{filename}"] = con.execute(f"select count(*) from {table}").fetchone()[0]
+
+
 def _move_partitions(tmp: Path, kind: str, out: Path, source: str, filename: str, start: date) -> int:
     moved = 0
     for part in sorted((tmp / kind).iterdir()):
@@ -680,7 +690,6 @@ def generate(out: Path, start_date: date, days: int, scale: float, seed: int,
     con.register("objectives", pa.table({"i": np.arange(len(vocab.CAMPAIGN_OBJECTIVES)),
                                          "v": vocab.CAMPAIGN_OBJECTIVES}))
     summary = GenerationSummary(landing=out, truth_dir=truth_dir)
-    files = 0
 
     # ---- CRM campaigns
     con.execute("""
@@ -709,10 +718,7 @@ def generate(out: Path, start_date: date, days: int, scale: float, seed: int,
         + " union all "
         + camp_select.format(factor="1", day='cast("end" as integer)', where="where revised")
     )
-    _copy_partitioned(con, "select * exclude (delivery_day), delivery_day from campaign_rows "
-                      "order by delivery_day, campaign_id", tmp, "campaigns", "csv")
-    files += _move_partitions(tmp, "campaigns", out, "crm", "campaigns.csv", start_date)
-    summary.rows["crm/campaigns.csv"] = con.execute("select count(*) from campaign_rows").fetchone()[0]
+    _write_kind(con, "campaign_rows", "delivery_day", "delivery_day, campaign_id", tmp, out, "crm", "campaigns.csv", start_date, summary)
 
     # ---- CRM contacts
     _table(con, "contacts_raw", contacts)
@@ -750,10 +756,7 @@ def generate(out: Path, start_date: date, days: int, scale: float, seed: int,
         join cities as ci on ci.i = c.city
         left join platforms as pl on pl.i = p.platform1
     """)
-    _copy_partitioned(con, "select * exclude (pid, version, delivery_day), delivery_day from contact_rows "
-                      "order by delivery_day, version", tmp, "contacts", "csv")
-    files += _move_partitions(tmp, "contacts", out, "crm", "contacts.csv", start_date)
-    summary.rows["crm/contacts.csv"] = con.execute("select count(*) from contact_rows").fetchone()[0]
+    _write_kind(con, "contact_rows", "pid, version, delivery_day", "delivery_day, version", tmp, out, "crm", "contacts.csv", start_date, summary)
     step("write crm")
 
     # ---- CRM campaign activity
@@ -780,10 +783,7 @@ def generate(out: Path, start_date: date, days: int, scale: float, seed: int,
             left join {contact_of_person} as cp on cp.pid = a.person
             where a.t // {DAY} + a.late_days < {days}
         """)
-        _copy_partitioned(con, "select * exclude (pid, delivery_day), delivery_day from activity_rows "
-                          "order by delivery_day, activity_id", tmp, "activity", "csv")
-        files += _move_partitions(tmp, "activity", out, "crm", "campaign_activity.csv", start_date)
-        summary.rows["crm/campaign_activity.csv"] = con.execute("select count(*) from activity_rows").fetchone()[0]
+        _write_kind(con, "activity_rows", "pid, delivery_day", "delivery_day, activity_id", tmp, out, "crm", "campaign_activity.csv", start_date, summary)
     step("write activity")
 
     # ---- orders (JSON lines with nested customer and items)
@@ -867,10 +867,7 @@ def generate(out: Path, start_date: date, days: int, scale: float, seed: int,
                               delivery=f"cast(b.update_t // {DAY} as integer)", version="1")
         + f" where b.redeliver and b.update_t // {DAY} < {days}"
     )
-    _copy_partitioned(con, "select * exclude (oid, version, pid, delivery_day), delivery_day from order_rows "
-                      "order by delivery_day, oid, version", tmp, "orders", "json")
-    files += _move_partitions(tmp, "orders", out, "orders", "orders.jsonl", start_date)
-    summary.rows["orders/orders.jsonl"] = con.execute("select count(*) from order_rows").fetchone()[0]
+    _write_kind(con, "order_rows", "oid, version, pid, delivery_day", "delivery_day, oid, version", tmp, out, "orders", "orders.jsonl", start_date, summary)
     step("write orders")
 
     # ---- social engagements
@@ -908,10 +905,7 @@ def generate(out: Path, start_date: date, days: int, scale: float, seed: int,
             case when s.is_second then 8388608 else 0 end)) % 16777216) as handle) as h
         where s.t // {DAY} + s.late_days < {days}
     """)
-    _copy_partitioned(con, "select * exclude (eid, pid, delivery_day), delivery_day from social_rows "
-                      "order by delivery_day, eid", tmp, "social", "json")
-    files += _move_partitions(tmp, "social", out, "social", "engagements.jsonl", start_date)
-    summary.rows["social/engagements.jsonl"] = con.execute("select count(*) from social_rows").fetchone()[0]
+    _write_kind(con, "social_rows", "eid, pid, delivery_day", "delivery_day, eid", tmp, out, "social", "engagements.jsonl", start_date, summary)
     step("write social")
 
     # ---- surveys
@@ -940,10 +934,7 @@ def generate(out: Path, start_date: date, days: int, scale: float, seed: int,
         left join comments as cm on cm.i = s.comment
         where s.t // {DAY} + s.late_days < {days}
     """)
-    _copy_partitioned(con, "select * exclude (rid, pid, delivery_day), delivery_day from survey_rows "
-                      "order by delivery_day, rid", tmp, "survey", "csv")
-    files += _move_partitions(tmp, "survey", out, "survey", "responses.csv", start_date)
-    summary.rows["survey/responses.csv"] = con.execute("select count(*) from survey_rows").fetchone()[0]
+    _write_kind(con, "survey_rows", "rid, pid, delivery_day", "delivery_day, rid", tmp, out, "survey", "responses.csv", start_date, summary)
     step("write surveys")
 
     # ---- ground truth: every record that names a person, with that person
@@ -966,7 +957,6 @@ def generate(out: Path, start_date: date, days: int, scale: float, seed: int,
     summary.malformed = _inject_malformed(rng, out, truth_dir / "malformed.csv", scale)
     step("ground truth")
     steps.close()
-    summary.files = files
     summary.seconds = time.perf_counter() - t_start
     return summary
 

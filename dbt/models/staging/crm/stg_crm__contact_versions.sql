@@ -1,7 +1,7 @@
 {#-
-    Every delivered version of every CRM contact (the history that stg_crm__contacts reduces to
-    the latest): identity resolution uses all identifiers a contact ever had, and the type-2
-    contact history is built from it. A version delivered twice is kept once.
+    Every delivered version of every CRM contact, typed and cleaned (stg_crm__contacts keeps the
+    latest): identity resolution uses all identifiers a contact ever had, and the type-2 contact
+    history is built from it. A version delivered twice is kept once.
 -#}
 with
 
@@ -14,11 +14,20 @@ typed as (
         {{ clean_text('contact_id') }} as contact_id,
         {{ clean_text('email') }} as email,
         {{ clean_text('phone') }} as phone,
+        {{ clean_text('first_name') }} as first_name,
+        {{ clean_text('last_name') }} as last_name,
+        case
+            when lower(trim(gender)) in ('f', 'female') then 'female'
+            when lower(trim(gender)) in ('m', 'male') then 'male'
+        end as gender,
+        cast({{ clean_text('birth_date') }} as date) as birth_date,
         {{ clean_text('city') }} as city,
         {{ clean_text('province') }} as province,
         {{ clean_text('country') }} as country,
         lower({{ clean_text('social_platform') }}) as social_platform,
         {{ clean_text('social_handle') }} as social_handle,
+        lower({{ clean_text('lead_source') }}) as lead_source,
+        {{ clean_text('referrer_contact_id') }} as referrer_contact_id,
         {{ parse_boolean('marketing_consent') }} as has_marketing_consent,
         {{ to_utc_timestamp('consent_updated_at') }} as consent_updated_at,
         {{ to_utc_timestamp('created_at') }} as created_at,
@@ -39,11 +48,17 @@ final as (
         contact_id,
         email,
         phone,
+        first_name,
+        last_name,
+        gender,
+        birth_date,
         city,
         province,
         country,
         social_platform,
         social_handle,
+        lead_source,
+        referrer_contact_id,
         has_marketing_consent,
         consent_updated_at,
         created_at,

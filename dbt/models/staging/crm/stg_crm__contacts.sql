@@ -1,40 +1,12 @@
+{#- One row per CRM contact: its latest version (by updated_at, then the later load, file and line). -#}
 with
 
-source as (
-    select * from {{ source('crm', 'crm_contacts') }}
-),
-
-typed as (
-    select
-        {{ clean_text('contact_id') }} as contact_id,
-        {{ clean_text('email') }} as email,
-        {{ clean_text('phone') }} as phone,
-        {{ clean_text('first_name') }} as first_name,
-        {{ clean_text('last_name') }} as last_name,
-        case
-            when lower(trim(gender)) in ('f', 'female') then 'female'
-            when lower(trim(gender)) in ('m', 'male') then 'male'
-        end as gender,
-        cast({{ clean_text('birth_date') }} as date) as birth_date,
-        {{ clean_text('city') }} as city,
-        {{ clean_text('province') }} as province,
-        {{ clean_text('country') }} as country,
-        lower({{ clean_text('social_platform') }}) as social_platform,
-        {{ clean_text('social_handle') }} as social_handle,
-        lower({{ clean_text('lead_source') }}) as lead_source,
-        {{ clean_text('referrer_contact_id') }} as referrer_contact_id,
-        {{ parse_boolean('marketing_consent') }} as has_marketing_consent,
-        {{ to_utc_timestamp('consent_updated_at') }} as consent_updated_at,
-        {{ to_utc_timestamp('created_at') }} as created_at,
-        {{ to_utc_timestamp('updated_at') }} as updated_at,
-        _source_file,
-        _source_line,
-        _loaded_at
-    from source
+versions as (
+    select * from {{ ref('stg_crm__contact_versions') }}
 ),
 
 latest as (
-    {{ latest_record('select * from typed', 'contact_id', 'updated_at desc nulls last') }}
+    {{ latest_record('select * from versions', 'contact_id', 'updated_at desc nulls last') }}
 ),
 
 final as (
