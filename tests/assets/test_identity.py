@@ -1,10 +1,14 @@
 """Identity resolution on hand-made landing files with known answers, through the whole job."""
 
 import json
+import subprocess
+import sys
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 
+from dagster_project.config import DBT_PROJECT_DIR
 from dagster_project.definitions import build_definitions
 
 CONTACTS = ("contact_id,email,phone,first_name,last_name,gender,birth_date,city,province,country,social_platform,"
@@ -89,5 +93,10 @@ def test_a_new_day_linking_two_customers_merges_them_into_the_older_key(settings
         assert con.execute("select count(*) from core.dim_customers").fetchone()[0] == 1
     # nothing changed: a third run keeps every key and adds no history
     assert _run(settings) == second
+    # a full refresh rebuilds every model but neither the key registry nor the key history
+    subprocess.run([str(Path(sys.executable).parent / "dbt"), "build", "--full-refresh", "--project-dir",
+                    str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)], check=True, capture_output=True)
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
-        assert con.execute("select count(*) from core.customer_key_history").fetchone()[0] == 1
+        assert dict(con.execute("select record_key, customer_key from core.customer_source_map").fetchall()) == second
+        assert con.execute("select old_customer_key, new_customer_key from core.customer_key_history").fetchall() == [
+            (younger, older)]
