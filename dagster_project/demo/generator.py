@@ -1015,10 +1015,11 @@ def _inject_malformed(rng, out: Path, log_path: Path, scale: float) -> int:
             continue
         for path in rng.choice(candidates, size=min(per_kind, len(candidates)), replace=False):
             lines = path.read_text(encoding="utf-8").split("\n")
+            rel = str(path.relative_to(out))
             header = 1 if filename.endswith(".csv") else 0
-            data_lines = [i for i in range(header, len(lines)) if lines[i]
-                          and (lines[i].count('"') == 0 if filename.endswith(".csv") else True)
-                          and not any(e[1] == str(path.relative_to(out)) and e[2] == i + 1 for e in log)]
+            used = {e[2] for e in log if e[1] == rel}
+            data_lines = [i for i in range(header, len(lines)) if lines[i] and i + 1 not in used
+                          and not (filename.endswith(".csv") and '"' in lines[i])]
             if not data_lines:
                 continue
             i = int(rng.choice(data_lines))
@@ -1040,7 +1041,7 @@ def _inject_malformed(rng, out: Path, log_path: Path, scale: float) -> int:
                 line = line.replace(arg, value, 1)
             lines[i] = line
             path.write_text("\n".join(lines), encoding="utf-8")
-            log.append((source, str(path.relative_to(out)), i + 1, kind))
+            log.append((source, rel, i + 1, kind))
     with open(log_path, "w", newline="", encoding="utf-8") as fh:
         writer = csv.writer(fh)
         writer.writerow(["source", "file", "line", "kind"])
