@@ -30,7 +30,6 @@ class Field:
 class RawTable:
     name: str
     fields: tuple[Field, ...]
-    key: tuple[str, ...]  # what identifies one row of this table inside one file version
     array_path: str | None = None  # child tables: one row per element of this JSON array
 
 
@@ -61,17 +60,14 @@ CRM_CONTACTS = FeedFile("crm", "contacts.csv", "csv", RawTable(
     _fields("contact_id:id email phone first_name last_name gender birth_date:date city province country "
             "social_platform social_handle lead_source referrer_contact_id marketing_consent "
             "consent_updated_at:timestamp created_at:timestamp updated_at:timestamp"),
-    key=("contact_id", "updated_at"),
 ))
 CRM_CAMPAIGNS = FeedFile("crm", "campaigns.csv", "csv", RawTable(
     "crm_campaigns",
     _fields("campaign_id:id name channel objective start_date:date end_date:date spend:decimal currency"),
-    key=("campaign_id",),
 ))
 CRM_CAMPAIGN_ACTIVITY = FeedFile("crm", "campaign_activity.csv", "csv", RawTable(
     "crm_campaign_activity",
     _fields("activity_id:id campaign_id:id contact_id email phone activity_type occurred_at:timestamp"),
-    key=("activity_id",),
 ))
 ORDERS = FeedFile(
     "orders", "orders.jsonl", "jsonl",
@@ -85,12 +81,10 @@ ORDERS = FeedFile(
             Field("customer_phone", path="$.customer.phone"),
             *_fields("discount:decimal shipping:decimal total:decimal"),
         ),
-        key=("order_id", "updated_at"),
     ),
     children=(RawTable(
         "order_items",
         _fields("sku product_name category brand brand_tier quantity:integer unit_price:decimal"),
-        key=("order_id", "updated_at", "item_number"),
         array_path="$.items",
     ),),
 )
@@ -104,13 +98,11 @@ SOCIAL_ENGAGEMENTS = FeedFile("social", "engagements.jsonl", "jsonl", RawTable(
         Field("user_email", path="$.user.email"),
         Field("user_phone", path="$.user.phone"),
     ),
-    key=("event_id",),
 ))
 SURVEY_RESPONSES = FeedFile("survey", "responses.csv", "csv", RawTable(
     "survey_responses",
     _fields("response_id:id survey_id submitted_at:timestamp contact_id email phone nps:integer csat:integer "
             "comment"),
-    key=("response_id",),
 ))
 
 # One Dagster ingestion asset per source feed.
@@ -120,5 +112,3 @@ FEEDS: dict[str, tuple[FeedFile, ...]] = {
     "social": (SOCIAL_ENGAGEMENTS,),
     "survey": (SURVEY_RESPONSES,),
 }
-
-LINEAGE_COLUMNS = ("_source_file", "_source_line", "_load_id", "_loaded_at", "_extra")

@@ -1,8 +1,9 @@
 """Load landing files into the raw schema of the DuckDB warehouse.
 
 Why it is built this way:
-- DuckDB's own readers do the work (read_csv with stored rejects for CSV, read_text split into
-  lines for JSON lines); Python only lists, hashes and checks files, never loops over rows.
+- DuckDB's own readers do the work (read_csv with stored rejects for CSV; for JSON lines, read_csv
+  as one text column for exact line numbers, then from_json); Python only lists, hashes and
+  checks files, never loops over rows.
 - Every raw row keeps its lineage: file (relative to the landing folder), line, load id, time.
 - The load manifest makes loading idempotent: a file already loaded with the same content hash
   is skipped; a re-delivered file with new content replaces exactly its own rows.
