@@ -85,7 +85,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from dagster_project.definitions import defs
 
     with dg.DagsterInstance.get() as instance:
-        job = defs.get_job_def("daily_refresh")
+        job = defs.resolve_job_def("daily_refresh")
         result = job.execute_in_process(
             instance=instance, raise_on_error=False,
             run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},

@@ -6,8 +6,8 @@ from dagster_project.definitions import defs
 
 
 def test_definitions_load_with_job_and_stopped_schedule():
-    assert defs.get_job_def("daily_refresh") is not None
-    schedule = defs.get_schedule_def("daily_refresh_schedule")
+    assert defs.resolve_job_def("daily_refresh") is not None
+    schedule = defs.resolve_schedule_def("daily_refresh_schedule")
     assert schedule.cron_schedule == "0 6 * * *"
     assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
 

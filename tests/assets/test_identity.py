@@ -34,7 +34,7 @@ def _write(root, rel, text):
 def _run(settings):
     defs = build_definitions(settings)
     with dg.instance_for_test(temp_dir=str(settings.dagster_home)) as instance:
-        result = defs.get_job_def("daily_refresh").execute_in_process(instance=instance, raise_on_error=False)
+        result = defs.resolve_job_def("daily_refresh").execute_in_process(instance=instance, raise_on_error=False)
     assert result.success
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         return dict(con.execute("select record_key, customer_key from core.customer_source_map").fetchall())

@@ -13,7 +13,7 @@ from dagster_project.evaluate import evaluate_identity
 def _run(settings):
     defs = build_definitions(settings)
     with dg.instance_for_test(temp_dir=str(settings.dagster_home)) as instance:
-        result = defs.get_job_def("daily_refresh").execute_in_process(instance=instance, raise_on_error=False)
+        result = defs.resolve_job_def("daily_refresh").execute_in_process(instance=instance, raise_on_error=False)
         materializations = {
             event.asset_key.to_user_string(): event.step_materialization_data.materialization.metadata
             for event in result.get_asset_materialization_events()
