@@ -15,7 +15,7 @@ def test_definitions_load_with_job_and_stopped_schedule():
 def test_each_source_feeds_its_staging_models():
     graph = defs.resolve_asset_graph()
     expected = {
-        "stg_crm__contacts": "crm_contacts",
+        "stg_crm__contact_versions": "crm_contacts",
         "stg_crm__campaigns": "crm_campaigns",
         "stg_crm__campaign_activities": "crm_campaign_activity",
         "stg_orders__orders": "orders",
@@ -27,6 +27,9 @@ def test_each_source_feeds_its_staging_models():
         node = graph.get(dg.AssetKey(["staging", model]))
         assert dg.AssetKey(["raw", raw_table]) in node.parent_keys, model
         assert node.group_name == "staging"
+    # the latest contact is derived from the contact versions
+    assert graph.get(dg.AssetKey(["staging", "stg_crm__contacts"])).parent_keys == {
+        dg.AssetKey(["staging", "stg_crm__contact_versions"])}
     ingest_assets = {graph.get(dg.AssetKey(["raw", t])).group_name for t in expected.values()}
     assert ingest_assets == {"raw"}
 
