@@ -7,8 +7,10 @@
          type through the records it appears on (test@test.com beside hundreds of phones),
          not counting links to identifiers that break this rule themselves, or
       2. on more records than var('identity_volume_factor') times the 99.9th percentile of records
-         per identifier of its type, and at least var('identity_min_records_for_volume') records
-         (a shop-counter phone typed in for thousands of walk-in orders).
+         per identifier of its type, and at least var('identity_min_records_for_volume') records,
+         while not pointing at one person (linked to two or more identifiers of some other type):
+         a shop-counter phone typed in for thousands of walk-in orders. A very active person
+         (an influencer's linked account) has many records but one email, one phone.
     Junk identifiers are kept out of the graph and listed in identity_junk_identifiers.
 -#}
 with
@@ -110,14 +112,14 @@ final as (
                 then
                     'linked to ' || cast(max_links_to_one_type as {{ dbt.type_string() }})
                     || ' identifiers of one other type'
-            when record_count > volume_limit
+            when record_count > volume_limit and max_links_to_one_type >= 2
                 then
                     'on ' || cast(record_count as {{ dbt.type_string() }}) || ' records, more than the limit of '
                     || cast(cast(volume_limit as bigint) as {{ dbt.type_string() }})
         end as junk_reason,
         (
             max_links_to_one_type > {{ var('identity_max_links_per_type') }}
-            or record_count > volume_limit
+            or (record_count > volume_limit and max_links_to_one_type >= 2)
         ) as is_junk
     from flagged
 )
