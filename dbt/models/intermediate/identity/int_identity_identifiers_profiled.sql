@@ -42,10 +42,13 @@ pair_links as (
 ),
 
 first_pass_shared as (
-    select identifier_key
-    from pair_links
-    group by identifier_key, other_type
-    having count(*) > {{ var('identity_max_links_per_type') }}
+    select distinct identifier_key
+    from (
+        select identifier_key
+        from pair_links
+        group by identifier_key, other_type
+        having count(*) > {{ var('identity_max_links_per_type') }}
+    ) as over_linked
 ),
 
 links as (
@@ -56,7 +59,7 @@ links as (
         pair_links.other_type,
         count(*) as linked_identifiers
     from pair_links
-    left join (select distinct identifier_key from first_pass_shared) as shared
+    left join first_pass_shared as shared
         on pair_links.other_key = shared.identifier_key
     where shared.identifier_key is null
     group by pair_links.identifier_key, pair_links.other_type
