@@ -557,7 +557,6 @@ def _people_sql_table(con, people) -> None:
             p.city as city_idx,
             case when p.is_cn then g.zh else lf.v end as first_name,
             case when p.is_cn then s.zh else ll.v end as last_name,
-            case when p.is_cn then g.py || '.' || s.py else lower(lf.v) || '.' || lower(ll.v) end as email_local,
             case when p.is_cn then s.py || g.py else lower(lf.v) || lower(ll.v) end as handle_base,
             p.gender, date '1950-01-01' + cast(p.birth_day as integer) as birth_date,
             case when p.has_email then
@@ -742,7 +741,7 @@ def generate(out: Path, start_date: date, days: int, scale: float, seed: int,
             case when c.show_social and p.platform1 >= 0 then pl.v end as social_platform,
             case when c.show_social and p.platform1 >= 0 then p.handle_base || '_'
                 || format('{{:06x}}', (p.pid * 40503) % 16777216) end as social_handle,
-            {_list_pick('lead_sources', 'p.lead', vocab.LEAD_SOURCES)} as lead_source,
+            {_list_literal(vocab.LEAD_SOURCES)}[p.lead + 1] as lead_source,
             case when c.referrer >= 0 then 'CRM' || lpad(cast(c.referrer + 1 as varchar), 8, '0') end
                 as referrer_contact_id,
             {_consent_spelling('c.consent', 'c.consent_spelling')} as marketing_consent,
@@ -970,10 +969,6 @@ def _table(con, name: str, arrays: dict[str, np.ndarray]) -> None:
 
 def _list_literal(values: list[str]) -> str:
     return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
-
-
-def _list_pick(_name: str, index_sql: str, values: list[str]) -> str:
-    return f"{_list_literal(values)}[{index_sql} + 1]"
 
 
 def _consent_spelling(flag_sql: str, spelling_sql: str) -> str:

@@ -132,7 +132,12 @@ def test_malformed_rows_of_every_kind_are_logged(small_landing):
                      "broken_json"}
     for r in log:  # the logged line really is broken in the file
         line = (small_landing / r["file"]).read_text(encoding="utf-8").split("\n")[int(r["line"]) - 1]
-        assert line
+        if r["kind"] == "broken_json":
+            with pytest.raises(json.JSONDecodeError):
+                json.loads(line)
+        elif r["kind"] == "wrong_field_count":
+            header = (small_landing / r["file"]).read_text(encoding="utf-8").split("\n")[0]
+            assert len(next(csv.reader([line]))) != len(header.split(","))
 
 
 def test_ground_truth_covers_every_record(small_landing):
