@@ -11,7 +11,11 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS=false DAGSTER_DISABLE_TELEMETRY=1
 echo "== ruff"
 .venv/bin/ruff check .
 echo "== sqlfluff"
-.venv/bin/sqlfluff lint dbt/models
+# The dbt templater opens the profile's DuckDB file while compiling: give it a scratch one, so linting
+# works on a fresh clone (no data/ folder yet) and never touches the real warehouse.
+LINT_DIR="$(mktemp -d)"
+trap 'rm -rf "$LINT_DIR"' EXIT
+MDW_WAREHOUSE="$LINT_DIR/lint.duckdb" .venv/bin/sqlfluff lint dbt/models
 echo "== dagster definitions validate"
 .venv/bin/dagster definitions validate -w workspace.yaml
 echo "== pytest"

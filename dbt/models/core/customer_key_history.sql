@@ -16,20 +16,24 @@ registry as (
     select * from {{ ref('identity_key_registry') }}
 ),
 
+high_water_mark as (
+    {% if is_incremental() %}
+        select max(changed_at) as changed_at from {{ this }}
+    {% else %}
+        select cast(null as timestamp) as changed_at
+    {% endif %}
+),
+
 changes as (
     select distinct
-        previous_customer_key as old_customer_key,
-        customer_key as new_customer_key,
-        key_changed_at as changed_at
+        registry.previous_customer_key as old_customer_key,
+        registry.customer_key as new_customer_key,
+        registry.key_changed_at as changed_at
     from registry
+    cross join high_water_mark
     where
-        key_changed_at is not null
-        {% if is_incremental() %}
-            and key_changed_at > (
-                select coalesce(max(history.changed_at), cast('1900-01-01' as timestamp))
-                from {{ this }} as history
-            )
-        {% endif %}
+        registry.key_changed_at is not null
+        and (high_water_mark.changed_at is null or registry.key_changed_at > high_water_mark.changed_at)
 ),
 
 surviving_keys as (
