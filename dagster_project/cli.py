@@ -86,10 +86,10 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     with dg.DagsterInstance.get() as instance:
         job = defs.resolve_job_def("daily_refresh")
-        result = job.execute_in_process(
-            instance=instance, raise_on_error=False,
-            run_config={"loggers": {"console": {"config": {"log_level": "INFO"}}}},
-        )
+        run_config: dict = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
+        if args.as_of:
+            run_config["ops"] = {"dbt_models": {"config": {"as_of": args.as_of}}}
+        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
     print_summary(settings, result)
     return 0 if result.success else 1
 
@@ -186,6 +186,8 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--demo-scale", type=float, default=DEMO_SCALE,
                      help="scale of the demo data generated when the landing folder is empty")
     run.add_argument("--no-demo", action="store_true", help="fail instead of generating demo data")
+    run.add_argument("--as-of", default=None, help="date (YYYY-MM-DD) the marts are computed as of; "
+                     "default: the latest order date in the data")
     run.set_defaults(func=cmd_run)
 
     ui = sub.add_parser("ui", help="start the Dagster UI (dagster dev)")

@@ -1,14 +1,25 @@
 """The daily refresh schedule, stopped by default so nothing runs until an engineer turns it on."""
 
+from datetime import timedelta
+
 import dagster as dg
 
 from dagster_project.jobs import daily_refresh_job
 
-daily_refresh_schedule = dg.ScheduleDefinition(
+
+@dg.schedule(
     name="daily_refresh_schedule",
     job=daily_refresh_job,
     cron_schedule="0 6 * * *",
     execution_timezone="Asia/Shanghai",
     default_status=dg.DefaultScheduleStatus.STOPPED,
-    description="Every morning at 06:00 Shanghai time, after the source systems' nightly exports.",
+    description="Every morning at 06:00 Shanghai time, after the source systems' nightly exports; "
+    "the marts are computed as of the day before (the last complete day).",
 )
+def daily_refresh_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
+    as_of = (context.scheduled_execution_time.date() - timedelta(days=1)).isoformat()
+    return dg.RunRequest(
+        run_key=as_of,
+        run_config={"ops": {"dbt_models": {"config": {"as_of": as_of}}}},
+        tags={"as_of": as_of},
+    )

@@ -1,12 +1,16 @@
 """dbt models as Dagster assets (dagster-dbt), grouped by the folder they live in."""
 
-from collections.abc import Mapping
+import json
+from collections.abc import Iterator, Mapping
+from datetime import date
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from pydantic import Field
 
 from dagster_project.config import DBT_PROJECT_DIR, export_environment
+from dagster_project.resources import DuckDBWarehouse
 
 export_environment()  # dbt's profile reads MDW_WAREHOUSE; the venv's dbt must be on PATH
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -14,8 +18,10 @@ dbt_project.prepare_if_dev()
 if not dbt_project.manifest_path.exists():  # fresh clone outside `dagster dev`: parse once
     dbt_project.preparer.prepare(dbt_project)
 
-# identity resolution (intermediate) is part of building the customer 360, so it shows under core
-LAYER_GROUPS = {"staging": "staging", "intermediate": "core", "core": "core", "marts": "marts"}
+LAYER_GROUPS = {"staging": "staging", "core": "core"}
+# models under intermediate/<domain> and marts/<domain>: identity resolution is part of building the
+# customer 360, so it shows under core; the segment and value marts with their helpers as segments
+DOMAIN_GROUPS = {"identity": "core", "segments": "segments"}
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
@@ -28,10 +34,11 @@ class WarehouseTranslator(DagsterDbtTranslator):
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
         fqn = dbt_resource_props.get("fqn", [])
-        layer = fqn[1] if len(fqn) > 2 else None
         if dbt_resource_props["resource_type"] == "seed":
             return "seeds"
-        return LAYER_GROUPS.get(layer, "dbt")
+        if len(fqn) > 3 and fqn[2] in DOMAIN_GROUPS:
+            return DOMAIN_GROUPS[fqn[2]]
+        return LAYER_GROUPS.get(fqn[1] if len(fqn) > 2 else None, "dbt")
 
     def get_owners(self, dbt_resource_props: Mapping[str, Any]):
         return ["team:analytics-engineering"]
@@ -40,8 +47,61 @@ class WarehouseTranslator(DagsterDbtTranslator):
 translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+VALUE_MODEL_FIT = dg.AssetKey(["marts", "mart_value_model_fit"])
+VALUE_MODEL_HOLDOUT = dg.AssetKey(["marts", "mart_value_model_holdout"])
+
+
+class DbtBuildConfig(dg.Config):
+    """Run configuration of the dbt build."""
+
+    as_of: str | None = Field(
+        default=None,
+        description="Date (YYYY-MM-DD) the segment and value marts are computed as of; "
+        "empty: the latest order date in the data. The daily schedule sets it to the day before the run.",
+    )
+
+
+def dbt_build_args(as_of: str | None) -> list[str]:
+    """`dbt build`, with the as_of var when given (refused early when it is not a date)."""
+    if not as_of:
+        return ["build"]
+    try:
+        day = date.fromisoformat(as_of)
+    except ValueError as error:
+        raise dg.Failure(f"as_of must be a date written YYYY-MM-DD, got {as_of!r}") from error
+    return ["build", "--vars", json.dumps({"as_of": day.isoformat()})]
+
+
+def value_model_metadata(con) -> dict[str, Any]:
+    """The value model's fitted parameters, log-likelihoods and holdout check, for the Dagster UI."""
+    metadata: dict[str, Any] = {}
+    fits = con.execute("select * from marts.mart_value_model_fit order by fit desc").df()
+    for fit in fits.to_dict("records"):
+        prefix = fit["fit"]
+        metadata[f"{prefix}_status"] = str(fit["status"]) + (f": {fit['message']}" if fit["message"] else "")
+        if fit["status"] == "fitted":
+            for name in ("r", "alpha", "a", "b", "bgnbd_log_likelihood", "p", "q", "v", "gamma_gamma_log_likelihood"):
+                metadata[f"{prefix}_{name}"] = dg.MetadataValue.float(round(float(fit[name]), 6))
+            metadata[f"{prefix}_customers"] = int(fit["customers"])
+    holdout = con.execute("select * from marts.mart_value_model_holdout").df()
+    if not holdout.empty:
+        overall = holdout[holdout["frequency_group"] == "all"].iloc[0]
+        metadata["holdout_predicted_purchases"] = float(overall["predicted_purchases"])
+        metadata["holdout_actual_purchases"] = int(overall["actual_purchases"])
+        metadata["holdout_error_share"] = float(overall["error_share"])
+        metadata["holdout_by_frequency_group"] = dg.MetadataValue.md(holdout.to_markdown(index=False))
+    return metadata
+
+
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
             name="dbt_models")
-def dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """Builds (runs and tests) the selected dbt models; dbt tests are reported as asset checks."""
-    yield from dbt.cli(["build"], context=context).stream()
+def dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse, config: DbtBuildConfig
+) -> Iterator[Any]:
+    """Builds (runs and tests) the selected dbt models; dbt tests are reported as asset checks.
+    After a build that fitted the value model, its parameters and holdout check are recorded as an
+    observation of mart_value_model_fit."""
+    yield from dbt.cli(dbt_build_args(config.as_of), context=context).stream()
+    if VALUE_MODEL_FIT in context.selected_asset_keys and VALUE_MODEL_HOLDOUT in context.selected_asset_keys:
+        with warehouse.connect() as con:
+            yield dg.AssetObservation(asset_key=VALUE_MODEL_FIT, metadata=value_model_metadata(con))

@@ -1,7 +1,12 @@
 """The code location loads and its asset graph is wired the way the design says."""
 
-import dagster as dg
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
+import dagster as dg
+import pytest
+
+from dagster_project.assets.dbt import dbt_build_args
 from dagster_project.definitions import defs
 
 
@@ -10,6 +15,29 @@ def test_definitions_load_with_job_and_stopped_schedule():
     schedule = defs.resolve_schedule_def("daily_refresh_schedule")
     assert schedule.cron_schedule == "0 6 * * *"
     assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
+
+
+def test_schedule_computes_the_marts_as_of_the_day_before_the_run():
+    schedule = defs.resolve_schedule_def("daily_refresh_schedule")
+    when = datetime(2026, 3, 1, 6, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+    request = schedule.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=when)).run_requests[0]
+    assert request.run_config == {"ops": {"dbt_models": {"config": {"as_of": "2026-02-28"}}}}
+    assert dbt_build_args("2026-02-28") == ["build", "--vars", '{"as_of": "2026-02-28"}']
+    assert dbt_build_args(None) == ["build"]
+    with pytest.raises(dg.Failure, match="YYYY-MM-DD"):
+        dbt_build_args("28/02/2026")
+
+
+def test_segment_marts_are_grouped_as_segments_downstream_of_the_customer_360():
+    graph = defs.resolve_asset_graph()
+    for model in ("mart_customer_rfm", "mart_customer_lifecycle", "mart_customer_value", "mart_value_model_fit",
+                  "mart_customer_cross_sell", "mart_customer_profile", "mart_geography"):
+        assert graph.get(dg.AssetKey(["marts", model])).group_name == "segments", model
+    assert graph.get(dg.AssetKey(["intermediate", "int_customer_value_predicted"])).group_name == "segments"
+    assert graph.get(dg.AssetKey(["intermediate", "int_identity_components_resolved"])).group_name == "core"
+    profile_parents = graph.get(dg.AssetKey(["marts", "mart_customer_profile"])).parent_keys
+    assert dg.AssetKey(["core", "dim_customers"]) in profile_parents
+    assert dg.AssetKey(["marts", "mart_customer_value"]) in profile_parents
 
 
 def test_each_source_feeds_its_staging_models():

@@ -1,0 +1,249 @@
+"""Customer value models: BG/NBD for the purchase process, Gamma-Gamma for spend per purchase.
+
+Plain functions over a per-customer summary, so they can be tested on simulated data and called from
+the dbt Python models that fit them on the warehouse's own order history (dbt/models/marts/value).
+
+The summary has one row per customer who bought at least once, in one consistent time unit (the
+warehouse uses days):
+- ``frequency``: repeat purchases (purchase occasions after the first);
+- ``recency``: time from the first to the last purchase (0 when ``frequency`` is 0);
+- ``T``: time from the first purchase to the end of the observation period;
+- ``monetary_value``: mean value of the repeat purchases (ignored when ``frequency`` is 0).
+
+References: Fader, Hardie and Lee (2005), "Counting your customers the easy way: an alternative to
+the Pareto/NBD model", Marketing Science 24(2); Fader, Hardie and Lee (2005), "RFM and CLV: using
+iso-value curves for customer base analysis", Journal of Marketing Research 42(4); Fader and Hardie,
+"The Gamma-Gamma model of monetary value" (2013 note).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import pandas as pd
+from scipy import optimize, special
+
+SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value")
+MIN_REPEAT_CUSTOMERS = 20
+
+
+class InsufficientDataError(ValueError):
+    """The summary cannot support a fit (too few repeat buyers): no parameters rather than bad ones."""
+
+
+@dataclass(frozen=True)
+class ValueModelFit:
+    """Fitted parameters, maximised log-likelihoods and what they were fitted on."""
+
+    r: float
+    alpha: float
+    a: float
+    b: float
+    bgnbd_log_likelihood: float
+    p: float
+    q: float
+    v: float
+    gamma_gamma_log_likelihood: float
+    customers: int
+    repeat_customers: int
+    converged: bool
+
+    def as_dict(self) -> dict[str, float | int | bool]:
+        return asdict(self)
+
+
+def model_input(summary: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
+    """The model's summary columns from the warehouse's int_customer_orders_summarised.
+
+    prefix "" reads the summary as of as_of; "calibration_" reads it as of the holdout cut-off.
+    """
+    return pd.DataFrame(
+        {
+            "frequency": summary[f"{prefix}frequency"],
+            "recency": summary[f"{prefix}recency_days"],
+            "T": summary[f"{prefix}age_days"],
+            "monetary_value": summary[f"{prefix}monetary_value"],
+        },
+        index=summary.index,
+    )
+
+
+def _validated(summary: pd.DataFrame) -> pd.DataFrame:
+    missing = [column for column in SUMMARY_COLUMNS if column not in summary.columns]
+    if missing:
+        raise ValueError(f"customer summary lacks column(s) {', '.join(missing)}")
+    frame = summary.loc[:, list(SUMMARY_COLUMNS)].astype("float64")
+    if frame[["frequency", "recency", "T"]].isna().any().any():
+        raise ValueError("frequency, recency and T must not be null")
+    bad = (frame["frequency"] < 0) | (frame["recency"] < 0) | (frame["recency"] > frame["T"])
+    if bad.any():
+        raise ValueError(
+            f"{int(bad.sum())} customer(s) break frequency >= 0 and 0 <= recency <= T "
+            f"(first at position {int(np.flatnonzero(bad.to_numpy())[0])})"
+        )
+    return frame
+
+
+def _bgnbd_log_likelihood(params: np.ndarray, x: np.ndarray, t_x: np.ndarray, big_t: np.ndarray) -> np.ndarray:
+    """Per-row log-likelihood of BG/NBD (Fader, Hardie and Lee 2005, equation 6)."""
+    r, alpha, a, b = params
+    a1 = special.gammaln(r + x) - special.gammaln(r) + r * np.log(alpha)
+    a2 = special.gammaln(a + b) + special.gammaln(b + x) - special.gammaln(b) - special.gammaln(a + b + x)
+    a3 = -(r + x) * np.log(alpha + big_t)
+    repeat = x > 0
+    a4 = np.where(
+        repeat,
+        np.log(a) - np.log(np.where(repeat, b + x - 1, 1.0)) - (r + x) * np.log(alpha + t_x),
+        -np.inf,
+    )
+    return a1 + a2 + np.logaddexp(a3, a4)
+
+
+def _gamma_gamma_log_likelihood(params: np.ndarray, x: np.ndarray, m: np.ndarray) -> np.ndarray:
+    """Per-row log-likelihood of the mean spend m of x repeat purchases under Gamma-Gamma."""
+    p, q, v = params
+    px = p * x
+    return (
+        special.gammaln(px + q)
+        - special.gammaln(px)
+        - special.gammaln(q)
+        + q * np.log(v)
+        + (px - 1) * np.log(m)
+        + px * np.log(x)
+        - (px + q) * np.log(x * m + v)
+    )
+
+
+def _maximise(neg_log_likelihood, start: np.ndarray) -> tuple[np.ndarray, float, bool]:
+    """Maximise over log-parameters (keeps every parameter positive); Nelder-Mead polishes L-BFGS-B."""
+    first = optimize.minimize(neg_log_likelihood, np.log(start), method="L-BFGS-B")
+    second = optimize.minimize(
+        neg_log_likelihood, first.x, method="Nelder-Mead", options={"maxiter": 4000, "xatol": 1e-7, "fatol": 1e-9}
+    )
+    best = second if second.fun <= first.fun else first
+    return np.exp(best.x), -float(best.fun), bool(first.success or second.success)
+
+
+def fit_value_model(summary: pd.DataFrame) -> ValueModelFit:
+    """Fit BG/NBD and Gamma-Gamma by maximum likelihood on a per-customer summary.
+
+    Identical (frequency, recency, T) rows are collapsed with weights first: with whole-day units
+    a year of data has far fewer distinct rows than customers, which makes the fit fast.
+    """
+    frame = _validated(summary)
+    if (frame["frequency"] > 0).sum() < MIN_REPEAT_CUSTOMERS:
+        raise InsufficientDataError(
+            f"the value model needs at least {MIN_REPEAT_CUSTOMERS} repeat buyers to fit, "
+            f"found {int((frame['frequency'] > 0).sum())}"
+        )
+    grouped = frame.groupby(["frequency", "recency", "T"], as_index=False).size()
+    x, t_x, big_t = (grouped[column].to_numpy() for column in ("frequency", "recency", "T"))
+    weights = grouped["size"].to_numpy(dtype="float64")
+    scale = float(np.mean(big_t)) or 1.0
+
+    def bgnbd_objective(log_params: np.ndarray) -> float:
+        params = np.exp(log_params)
+        value = -np.sum(weights * _bgnbd_log_likelihood(params, x, t_x, big_t))
+        return float(value) if np.isfinite(value) else 1e300
+
+    bgnbd, bgnbd_ll, bgnbd_ok = _maximise(bgnbd_objective, np.array([1.0, scale, 1.0, 1.0]))
+
+    # spend is modelled for repeat buyers with a positive mean (an all-discount order has none)
+    repeat = frame[(frame["frequency"] > 0) & (frame["monetary_value"] > 0)]
+    rx = repeat["frequency"].to_numpy()
+    rm = repeat["monetary_value"].to_numpy()
+
+    def gamma_gamma_objective(log_params: np.ndarray) -> float:
+        value = -np.sum(_gamma_gamma_log_likelihood(np.exp(log_params), rx, rm))
+        return float(value) if np.isfinite(value) else 1e300
+
+    gamma_gamma, gg_ll, gg_ok = _maximise(gamma_gamma_objective, np.array([2.0, 3.0, float(np.mean(rm))]))
+    return ValueModelFit(
+        r=float(bgnbd[0]),
+        alpha=float(bgnbd[1]),
+        a=float(bgnbd[2]),
+        b=float(bgnbd[3]),
+        bgnbd_log_likelihood=bgnbd_ll,
+        p=float(gamma_gamma[0]),
+        q=float(gamma_gamma[1]),
+        v=float(gamma_gamma[2]),
+        gamma_gamma_log_likelihood=gg_ll,
+        customers=len(frame),
+        repeat_customers=len(repeat),
+        converged=bgnbd_ok and gg_ok,
+    )
+
+
+def score_customers(summary: pd.DataFrame, fit: ValueModelFit, horizon: float) -> pd.DataFrame:
+    """Expected purchases and revenue over the next ``horizon`` time units, and P(alive).
+
+    Returns one row per summary row (same index) with ``probability_alive``,
+    ``expected_purchases``, ``expected_order_value`` and ``expected_revenue``.
+    Expected purchases follow Fader, Hardie and Lee (2005), equation 10 (finite for every a != 1);
+    the expected order value is
+    the Gamma-Gamma posterior mean, which shrinks a customer's own mean towards the population mean
+    (p * v / (q - 1)) the fewer purchases it rests on.
+    """
+    frame = _validated(summary)
+    x, t_x, big_t = (frame[column].to_numpy() for column in ("frequency", "recency", "T"))
+    r, alpha, a, b = fit.r, fit.alpha, fit.a, fit.b
+    repeat = x > 0
+    # odds that the customer has dropped out, given the history (0 for customers without repeats)
+    dropout_odds = np.where(
+        repeat, a / np.where(repeat, b + x - 1, 1.0) * ((alpha + big_t) / (alpha + t_x)) ** (r + x), 0.0
+    )
+    probability_alive = 1.0 / (1.0 + dropout_odds)
+    z = horizon / (alpha + big_t + horizon)
+    hypergeometric = special.hyp2f1(r + x, b + x, a + b + x - 1, z)
+    growth = 1 - ((alpha + big_t) / (alpha + big_t + horizon)) ** (r + x) * hypergeometric
+    expected_purchases = (a + b + x - 1) / (a - 1) * growth / (1.0 + dropout_odds)
+    p, q, v = fit.p, fit.q, fit.v
+    population_mean = p * v / (q - 1) if q > 1 else np.nan
+    m = frame["monetary_value"].fillna(0).to_numpy()
+    expected_order_value = np.where(repeat, p * (v + x * m) / (p * x + q - 1), population_mean)
+    return pd.DataFrame(
+        {
+            "probability_alive": probability_alive,
+            "expected_purchases": expected_purchases,
+            "expected_order_value": expected_order_value,
+            "expected_revenue": expected_purchases * expected_order_value,
+        },
+        index=summary.index,
+    )
+
+
+def simulate_customers(
+    params: dict[str, float], customers: int, period: float, holdout: float = 0.0, seed: int = 0
+) -> pd.DataFrame:
+    """Simulate customers from BG/NBD and Gamma-Gamma, for tests and for checking a fit.
+
+    Each customer makes a first purchase at a uniformly drawn time in [0, period) and is observed
+    to ``period``; ``holdout_purchases`` counts the purchases in the ``holdout`` that follows.
+    Purchases follow a Poisson process with a gamma(r, alpha) rate; after each repeat purchase the
+    customer drops out with a beta(a, b) probability. Spend per purchase is gamma(p, nu) with
+    nu ~ gamma(q, v).
+    """
+    rng = np.random.default_rng(seed)
+    lam = rng.gamma(params["r"], 1.0 / params["alpha"], customers)
+    dropout = rng.beta(params["a"], params["b"], customers)
+    nu = rng.gamma(params["q"], 1.0 / params["v"], customers)
+    first = rng.uniform(0, period, customers)
+    rows = []
+    for i in range(customers):
+        big_t = period - first[i]
+        t, last, count, later = 0.0, 0.0, 0, 0
+        while True:
+            t += rng.exponential(1.0 / lam[i])
+            if t > big_t + holdout:
+                break
+            if t > big_t:
+                later += 1
+            else:
+                count += 1
+                last = t
+            if rng.random() < dropout[i]:
+                break
+        spends = rng.gamma(params["p"], 1.0 / nu[i], count) if count else np.array([])
+        rows.append((count, last, big_t, float(spends.mean()) if count else 0.0, later))
+    return pd.DataFrame(rows, columns=[*SUMMARY_COLUMNS, "holdout_purchases"])

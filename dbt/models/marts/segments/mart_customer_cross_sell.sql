@@ -1,0 +1,78 @@
+{#-
+    One row per customer and recommendation (up to three): product categories the customer has
+    not bought, ranked by score = the highest confidence of an association rule from a category
+    they did buy (mart_category_associations, lift above var cross_sell_min_lift). Ties go to the
+    higher lift, then the category name. because_of_category is the category behind the score.
+-#}
+with
+
+items as (
+    select * from {{ ref('fct_order_items') }}
+),
+
+associations as (
+    select * from {{ ref('mart_category_associations') }}
+),
+
+as_of as (
+    select {{ as_of_date() }} as as_of_date
+),
+
+bought as (
+    select distinct
+        items.customer_key,
+        items.category
+    from items
+    cross join as_of
+    where
+        items.customer_key is not null
+        and items.status not in ('cancelled', 'refunded')
+        and items.order_date <= as_of.as_of_date
+),
+
+candidates as (
+    select
+        bought.customer_key,
+        associations.consequent_category as category,
+        associations.antecedent_category as because_of_category,
+        associations.confidence,
+        associations.lift,
+        row_number() over (
+            partition by bought.customer_key, associations.consequent_category
+            order by associations.confidence desc, associations.lift desc, associations.antecedent_category asc
+        ) as reason_rank
+    from bought
+    inner join associations
+        on bought.category = associations.antecedent_category and associations.lift > {{ var('cross_sell_min_lift') }}
+    left join bought as already
+        on bought.customer_key = already.customer_key and associations.consequent_category = already.category
+    where already.category is null
+),
+
+ranked as (
+    select
+        customer_key,
+        category,
+        because_of_category,
+        confidence as score,
+        lift,
+        row_number() over (
+            partition by customer_key order by confidence desc, lift desc, category asc
+        ) as recommendation_rank
+    from candidates
+    where reason_rank = 1
+),
+
+final as (
+    select
+        customer_key,
+        recommendation_rank,
+        category,
+        score,
+        lift,
+        because_of_category
+    from ranked
+    where recommendation_rank <= 3
+)
+
+select * from final
