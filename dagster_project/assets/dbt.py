@@ -6,6 +6,7 @@ from datetime import date
 from typing import Any
 
 import dagster as dg
+import pandas as pd
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 from pydantic import Field
 
@@ -78,7 +79,7 @@ def value_model_metadata(con) -> dict[str, Any]:
     fits = con.execute("select * from marts.mart_value_model_fit order by fit desc").df()
     for fit in fits.to_dict("records"):
         prefix = fit["fit"]
-        metadata[f"{prefix}_status"] = str(fit["status"]) + (f": {fit['message']}" if fit["message"] else "")
+        metadata[f"{prefix}_status"] = str(fit["status"]) + (f": {fit['message']}" if pd.notna(fit["message"]) else "")
         if fit["status"] == "fitted":
             for name in ("r", "alpha", "a", "b", "bgnbd_log_likelihood", "p", "q", "v", "gamma_gamma_log_likelihood"):
                 metadata[f"{prefix}_{name}"] = dg.MetadataValue.float(round(float(fit[name]), 6))

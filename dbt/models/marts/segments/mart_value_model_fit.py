@@ -28,14 +28,12 @@ def model(dbt, session):
     dbt.config(materialized="table")
     holdout_days = int(dbt.config.get("holdout_days"))
     summary = dbt.ref("int_customer_orders_summarised").df()
-    if summary.empty:
-        raise ValueError("int_customer_orders_summarised is empty: no standing orders up to as_of")
-    as_of = pd.Timestamp(summary["as_of_date"].iloc[0]).date()
+    as_of = pd.Timestamp(summary["as_of_date"].iloc[0]).date() if len(summary) else None
     full = model_input(summary)
     calibration = model_input(summary[summary["calibration_frequency"] >= 0], prefix="calibration_")
     rows = [
         _fit_row("full", full, as_of),
-        _fit_row("calibration", calibration, as_of - pd.Timedelta(days=holdout_days)),
+        _fit_row("calibration", calibration, as_of - pd.Timedelta(days=holdout_days) if as_of else None),
     ]
     frame = pd.DataFrame(rows)
     frame.insert(1, "as_of_date", as_of)
