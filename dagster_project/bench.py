@@ -133,7 +133,7 @@ def run_identity_benchmark(scale_label: str, record: bool) -> int:
     warehouse MDW_WAREHOUSE points at, as built by `mdw run`, with the graph's size."""
     import duckdb
 
-    from dagster_project.config import DBT_PROJECT_DIR, export_environment
+    from dagster_project.config import export_environment
 
     settings = export_environment()
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
@@ -148,11 +148,7 @@ def run_identity_benchmark(scale_label: str, record: bool) -> int:
     for label, selection in (("identity resolution (4 models)", models),
                              ("connected components alone", "int_identity_components_resolved")):
         started = time.perf_counter()
-        out = subprocess.run([str(Path(sys.executable).parent / "dbt"), "run", "--select", *selection.split(),
-                              "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
-                             capture_output=True, text=True)
-        if out.returncode != 0:
-            raise RuntimeError(out.stdout[-4000:])
+        out = _dbt("run", selection.split())
         timings[label] = time.perf_counter() - started
         rounds = next((line.split("converged in ")[1].split()[0] for line in out.stdout.splitlines()
                        if "converged in" in line), "?")
@@ -174,6 +170,68 @@ def run_identity_benchmark(scale_label: str, record: bool) -> int:
             "",
             f"Graph: {records:,} records, {edges:,} record-identifier edges, {identifiers:,} usable identifiers, "
             f"{junk} junk identifiers; converged in {rounds} rounds. Seconds include dbt's start-up (about 3 s).",
+        ])
+        print(f"Recorded in {BENCH_DOC}")
+    return 0
+
+
+def _dbt(command: str, selection: list[str]) -> subprocess.CompletedProcess:
+    """Run a dbt command on the project (MDW_WAREHOUSE must be exported); raise with its log on failure."""
+    from dagster_project.config import DBT_PROJECT_DIR
+
+    out = subprocess.run([str(Path(sys.executable).parent / "dbt"), command, "--select", *selection,
+                          "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+                         capture_output=True, text=True)
+    if out.returncode != 0:
+        raise RuntimeError(out.stdout[-4000:])
+    return out
+
+
+SEGMENT_SELECTION = ["path:models/intermediate/segments", "path:models/marts", "rfm_segments", "lifecycle_stages",
+                     "value_weights", "value_tiers", "brand_loyalty_offers", "assert_rfm_segments_cover_every_cell"]
+
+
+def run_segments_benchmark(scale_label: str, record: bool) -> int:
+    """Time `dbt build` of the segment and value marts (with their seeds, data tests and unit
+    tests) on the warehouse MDW_WAREHOUSE points at, as built by `mdw run`; per-model times come
+    from dbt's run_results.json."""
+    import duckdb
+
+    from dagster_project.config import DBT_PROJECT_DIR, export_environment
+
+    settings = export_environment()
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        customers = con.execute("select count(*) from core.dim_customers").fetchone()[0]
+        orders = con.execute("select count(*) from core.fct_orders").fetchone()[0]
+    started = time.perf_counter()
+    _dbt("build", SEGMENT_SELECTION)
+    total = time.perf_counter() - started
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    results = json.loads((DBT_PROJECT_DIR / "target" / "run_results.json").read_text(encoding="utf-8"))
+    models = sorted(((r["unique_id"].split(".")[-1], r["execution_time"]) for r in results["results"]
+                     if r["unique_id"].startswith("model.")), key=lambda item: -item[1])
+    model_seconds = sum(seconds for _, seconds in models)
+    checks = sum(r["execution_time"] for r in results["results"] if not r["unique_id"].startswith("model."))
+    print(f"Segment marts benchmark ({scale_label}) on {settings.warehouse} ({_machine()})")
+    print(f"  {customers:,} customers, {orders:,} orders")
+    print(f"  dbt build: {total:.1f}s wall (start-up included), peak memory {peak_mb:,.0f} MB")
+    print(f"  models: {model_seconds:.1f}s summed over {len(models)} models ({customers / model_seconds:,.0f} "
+          f"customers/s); seeds and tests: {checks:.1f}s summed (two threads run side by side)")
+    for name, seconds in models:
+        print(f"    {name:<40} {seconds:6.2f}s")
+    if record:
+        _write_block(f"segments {scale_label}", [
+            f"### Segment and value marts, {scale_label}",
+            f"Measured {datetime.now(UTC):%Y-%m-%d} on {_machine()} with `mdw bench segments --label \"{scale_label}\"` "
+            "after `mdw run`.",
+            "",
+            f"{customers:,} customers, {orders:,} orders. `dbt build` of the marts with their seeds, data tests "
+            f"and unit tests: **{total:.1f} s** wall, dbt start-up included; peak memory {peak_mb:,.0f} MB. "
+            f"Models alone: {model_seconds:.1f} s summed ({customers / model_seconds:,.0f} customers/s).",
+            "",
+            "| model | seconds |",
+            "|---|---:|",
+            *(f"| {name} | {seconds:.2f} |" for name, seconds in models),
         ])
         print(f"Recorded in {BENCH_DOC}")
     return 0

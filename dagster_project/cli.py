@@ -145,6 +145,12 @@ def cmd_bench_identity(args: argparse.Namespace) -> int:
     return run_identity_benchmark(args.label, record=not args.no_record)
 
 
+def cmd_bench_segments(args: argparse.Namespace) -> int:
+    from dagster_project.bench import run_segments_benchmark
+
+    return run_segments_benchmark(args.label, record=not args.no_record)
+
+
 def cmd_bench(args: argparse.Namespace) -> int:
     from dagster_project.bench import run_ingest_benchmark
 
@@ -217,6 +223,10 @@ def build_parser() -> argparse.ArgumentParser:
     ident.add_argument("--label", default="current warehouse", help='e.g. "scale 1" (names the docs block)')
     ident.add_argument("--no-record", action="store_true", help="do not write docs/benchmarks.md")
     ident.set_defaults(func=cmd_bench_identity)
+    segments = bench_sub.add_parser("segments", help="segment and value marts build time on the current warehouse")
+    segments.add_argument("--label", default="current warehouse", help="e.g. 'scale 1'")
+    segments.add_argument("--no-record", action="store_true", help="do not write docs/benchmarks.md")
+    segments.set_defaults(func=cmd_bench_segments)
     return parser
 
 

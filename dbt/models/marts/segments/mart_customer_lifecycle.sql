@@ -47,9 +47,10 @@ measured as (
         summary.days_since_last_order,
         coalesce(summary.purchase_occasions, 0) as purchase_occasions,
         {{ days_between('summary.first_order_date', 'as_of.as_of_date') }} as days_since_first_order,
-        coalesce(
-            intervals.usual_days_between_purchases, median_interval.median_days_between_purchases
-        ) as usual_days_between_purchases,
+        case
+            when summary.customer_key is not null
+                then coalesce(intervals.usual_days_between_purchases, median_interval.median_days_between_purchases)
+        end as usual_days_between_purchases,
         coalesce(summary.purchase_occasions >= {{ var('lifecycle_min_occasions_for_rhythm') }}, false)
             as uses_own_rhythm
     from customers
