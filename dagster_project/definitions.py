@@ -5,21 +5,25 @@ from dagster_dbt import DbtCliResource
 
 from dagster_project.assets.dbt import dbt_models, dbt_project
 from dagster_project.assets.ingestion import ingestion_assets
+from dagster_project.assets.publish import published_marts
+from dagster_project.assets.quality import quality_checks
 from dagster_project.config import Settings, export_environment
 from dagster_project.jobs import daily_refresh_job
-from dagster_project.resources import DuckDBWarehouse, LandingZone
+from dagster_project.resources import DuckDBWarehouse, LandingZone, ServingDatabase
 from dagster_project.schedules import daily_refresh_schedule
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
     """Definitions wired to one set of paths (tests build their own on temporary folders)."""
     return dg.Definitions(
-        assets=[*ingestion_assets, dbt_models],
+        assets=[*ingestion_assets, dbt_models, published_marts],
+        asset_checks=quality_checks,
         jobs=[daily_refresh_job],
         schedules=[daily_refresh_schedule],
         resources={
             "warehouse": DuckDBWarehouse(path=str(settings.warehouse)),
             "landing": LandingZone(path=str(settings.landing)),
+            "serving": ServingDatabase(path=str(settings.serving)),
             "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir)),
         },
         executor=dg.in_process_executor,

@@ -34,3 +34,9 @@ class LandingZone(dg.ConfigurableResource):
     @property
     def root(self) -> Path:
         return Path(self.path)
+
+
+class ServingDatabase(dg.ConfigurableResource):
+    """The serving file BI reads (MDW_SERVING); replaced whole by each publish, never edited."""
+
+    path: str

@@ -1,0 +1,45 @@
+"""The publish asset: the last step of write-audit-publish. It runs only when every blocking check
+upstream passed (Dagster skips it otherwise), so the serving file never holds data that failed."""
+
+
+from pathlib import Path
+
+import dagster as dg
+
+from dagster_project.assets.dbt import dbt_models
+from dagster_project.publish import PUBLISHED_CORE_TABLES, publish
+from dagster_project.resources import DuckDBWarehouse, ServingDatabase
+
+PUBLISHED_KEYS = sorted(
+    [key for key in dbt_models.keys if key.path[0] == "marts"]
+    + [dg.AssetKey(["core", name]) for name in PUBLISHED_CORE_TABLES],
+    key=lambda key: key.to_user_string(),
+)
+
+
+def _check_results(context: dg.AssetExecutionContext) -> list[dict]:
+    records = context.instance.get_records_for_run(
+        run_id=context.run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=10_000).records
+    results = []
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        results.append({"asset": evaluation.asset_key.to_user_string(), "check": evaluation.check_name,
+                         "passed": evaluation.passed, "severity": evaluation.severity.value})
+    return results
+
+
+@dg.asset(key=["serving", "published_marts"], group_name="serving", deps=PUBLISHED_KEYS, kinds={"duckdb"},
+          description="Copies the checked marts and core tables into a new serving file and renames it over "
+                      "MDW_SERVING in one atomic step; BI reads that file read-only.")
+def published_marts(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse,
+                    serving: ServingDatabase) -> dg.MaterializeResult:
+    checks = _check_results(context)
+    counts = publish(Path(warehouse.path), Path(serving.path), context.run_id, checks)
+    return dg.MaterializeResult(metadata={
+        "serving_file": dg.MetadataValue.path(serving.path),
+        "tables": len(counts),
+        "rows": sum(counts.values()),
+        "checks_recorded": len(checks),
+        "row_counts": dg.MetadataValue.md("\n".join(["| table | rows |", "|---|---:|",
+                                                      *(f"| {t} | {n:,} |" for t, n in counts.items())])),
+    })

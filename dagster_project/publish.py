@@ -1,0 +1,62 @@
+"""Write-audit-publish, the publish step: copy the checked tables into a new serving DuckDB file
+and rename it over MDW_SERVING in one atomic step.
+
+BI readers hold the serving file open read-only. os.replace swaps the directory entry: a reader
+that opened the old file keeps reading the old, complete version; the next open sees the new,
+complete one. Nobody sees a mix, and the refresh never waits for a reader.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+# What BI reads: every segment mart, and the core tables the marts are explained by.
+PUBLISHED_CORE_TABLES = ("dim_customers", "fct_orders", "fct_order_items", "fct_touchpoints",
+                         "customer_last_contact", "customer_key_history")
+
+
+def published_row_counts(serving: Path) -> dict[str, int]:
+    """Row counts of the tables in the current serving file ({} when nothing was published yet)."""
+    if not serving.exists():
+        return {}
+    with duckdb.connect(str(serving), read_only=True) as con:
+        return dict(con.execute("select table_name, row_count from _publish.published_tables").fetchall())
+
+
+def publish(warehouse: Path, serving: Path, run_id: str, checks: list[dict]) -> dict[str, int]:
+    """Build the new serving file beside the old one, then swap it in; returns rows per table."""
+    serving.parent.mkdir(parents=True, exist_ok=True)
+    staging_file = serving.with_name(f".{serving.name}.{run_id[:8]}.tmp")
+    staging_file.unlink(missing_ok=True)
+    counts: dict[str, int] = {}
+    try:
+        with duckdb.connect(str(staging_file)) as con:
+            con.execute(f"attach '{warehouse}' as warehouse (read_only)")
+            marts = [row[0] for row in con.execute(
+                "select table_name from duckdb_tables() where database_name = 'warehouse' and schema_name = 'marts' "
+                "order by table_name").fetchall()]
+            tables = [("marts", name) for name in marts] + [("core", name) for name in PUBLISHED_CORE_TABLES]
+            # one flat namespace for BI (`select * from mart_customer_profile`): the serving file is
+            # called marts.duckdb, so a schema named marts would be ambiguous with its catalog
+            for schema, name in tables:
+                con.execute(f"create table main.{name} as select * from warehouse.{schema}.{name}")
+                counts[name] = con.execute(f"select count(*) from main.{name}").fetchone()[0]
+            as_of = con.execute("select max(as_of_date) from main.mart_customer_profile").fetchone()[0]
+            con.execute("detach warehouse")
+            con.execute("create schema _publish")
+            con.execute("create table _publish.published_tables (table_name varchar, row_count bigint)")
+            con.executemany("insert into _publish.published_tables values (?, ?)", list(counts.items()))
+            con.execute("create table _publish.run (run_id varchar, published_at timestamp, as_of_date date, "
+                        "check_results json)")
+            con.execute("insert into _publish.run values (?, ?, ?, ?)",
+                        [run_id, datetime.now(UTC).replace(tzinfo=None), as_of, json.dumps(checks)])
+            con.execute("checkpoint")
+        os.replace(staging_file, serving)
+    finally:
+        staging_file.unlink(missing_ok=True)
+    return counts

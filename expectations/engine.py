@@ -1,0 +1,123 @@
+"""Run Great Expectations suites where the data is: in DuckDB, through SQLAlchemy (duckdb-engine).
+
+One fix, kept small: Great Expectations opens and closes a SQLAlchemy connection per query unless
+the dialect is listed in ``_PERSISTED_CONNECTION_DIALECTS``; with DuckDB the rollback on close
+empties the shared cursor before GE fetches, and every expectation fails with
+``MetricResolutionError: list index out of range`` (great_expectations issues 10738 and 11579).
+GE already keeps one persistent connection for SQLite and others; :func:`register_duckdb_persistent_connection`
+adds DuckDB to that list. ``tests/quality/test_engine.py`` fails without it.
+
+Great Expectations is imported inside functions: it adds seconds to every code-location load.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from expectations.suites import QualityContext, Suite
+
+
+class _DialectName(str):
+    """A plain "duckdb" that also answers ``.value``, as GE's dialect enum members do."""
+
+    @property
+    def value(self) -> str:
+        return str(self)
+
+
+def register_duckdb_persistent_connection() -> None:
+    """Make GE keep one connection per execution engine for DuckDB (idempotent)."""
+    from great_expectations.execution_engine import sqlalchemy_execution_engine as engine_module
+
+    if "duckdb" not in engine_module._PERSISTED_CONNECTION_DIALECTS:
+        engine_module._PERSISTED_CONNECTION_DIALECTS = (
+            *engine_module._PERSISTED_CONNECTION_DIALECTS, _DialectName("duckdb"))
+
+
+@dataclass
+class ExpectationOutcome:
+    expectation: str
+    column: str | None
+    success: bool
+    unexpected_count: int | None
+    sample: list[Any]
+    error: str | None = None
+
+    def describe(self) -> str:
+        where = f" on {self.column}" if self.column else ""
+        detail = f"{self.unexpected_count} unexpected" if self.unexpected_count is not None else "failed"
+        sample = f", e.g. {self.sample[:5]}" if self.sample else ""
+        return f"{self.expectation}{where}: {self.error or detail}{sample}"
+
+
+@dataclass
+class SuiteOutcome:
+    suite: str
+    table: str
+    success: bool
+    seconds: float
+    expectations: list[ExpectationOutcome] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[ExpectationOutcome]:
+        return [e for e in self.expectations if not e.success]
+
+
+def _outcome(result) -> ExpectationOutcome:
+    config = result.expectation_config
+    details = result.result or {}
+    sample = details.get("partial_unexpected_list") or []
+    if not sample and isinstance(details.get("details"), dict):  # UnexpectedRowsExpectation
+        sample = [dict(row) if hasattr(row, "keys") else row for row in details["details"].get("unexpected_rows", [])]
+    count = details.get("unexpected_count")
+    if count is None and config.type == "unexpected_rows_expectation":
+        count = details.get("observed_value")
+    error = None
+    info = result.exception_info or {}
+    infos = [info] if "raised_exception" in info else list(info.values())
+    for item in infos:
+        if isinstance(item, dict) and item.get("raised_exception"):
+            error = str(item.get("exception_message", "")).split("\n")[0]
+            break
+    label = (config.meta or {}).get("name") or config.type
+    return ExpectationOutcome(label, config.kwargs.get("column"), bool(result.success), count,
+                              [str(v) for v in sample[:10]], error)
+
+
+def validate(database: Path, suites: list[Suite], context: QualityContext | None = None) -> list[SuiteOutcome]:
+    """Validate each suite against its table in the DuckDB file (opened read-only), then close
+    every connection so that the next writer (dbt, the loader) can open the file."""
+    import great_expectations as gx
+    from great_expectations.data_context.types.base import ProgressBarsConfig
+
+    register_duckdb_persistent_connection()
+    context = context or QualityContext()
+    gx_context = gx.get_context(mode="ephemeral")
+    gx_context.variables.progress_bars = ProgressBarsConfig(globally=False)
+    source = gx_context.data_sources.add_sql(
+        name="warehouse", connection_string=f"duckdb:///{database}",
+        kwargs={"connect_args": {"read_only": True}},
+    )
+    outcomes = []
+    try:
+        for suite in suites:
+            started = time.perf_counter()
+            schema, table = suite.table.split(".")
+            asset = source.add_table_asset(name=suite.name, table_name=table, schema_name=schema)
+            batch = asset.add_batch_definition_whole_table("whole table").get_batch()
+            gx_suite = gx.ExpectationSuite(name=suite.name, expectations=suite.build(context))
+            result = batch.validate(gx_suite, result_format={"result_format": "SUMMARY",
+                                                             "partial_unexpected_count": 10})
+            outcomes.append(SuiteOutcome(suite.name, suite.table, bool(result.success),
+                                         time.perf_counter() - started, [_outcome(r) for r in result.results]))
+    finally:
+        engine = source.get_execution_engine()
+        if engine._connection is not None:  # the persistent connection the fix keeps
+            engine._connection.close()
+            engine._connection = None
+        engine.close()
+        source.get_engine().dispose()
+    return outcomes
