@@ -12,6 +12,7 @@ Great Expectations is imported inside functions: it adds seconds to every code-l
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -45,6 +46,7 @@ class ExpectationOutcome:
     unexpected_count: int | None
     sample: list[Any]
     error: str | None = None
+    query: str | None = None  # the SQL rule of an UnexpectedRowsExpectation
 
     def describe(self) -> str:
         where = f" on {self.column}" if self.column else ""
@@ -70,8 +72,6 @@ def _outcome(result) -> ExpectationOutcome:
     config = result.expectation_config
     details = result.result or {}
     sample = details.get("partial_unexpected_list") or []
-    if not sample and isinstance(details.get("details"), dict):  # UnexpectedRowsExpectation
-        sample = [dict(row) if hasattr(row, "keys") else row for row in details["details"].get("unexpected_rows", [])]
     count = details.get("unexpected_count")
     if count is None and config.type == "unexpected_rows_expectation":
         count = details.get("observed_value")
@@ -84,7 +84,23 @@ def _outcome(result) -> ExpectationOutcome:
             break
     label = (config.meta or {}).get("name") or config.type
     return ExpectationOutcome(label, config.kwargs.get("column"), bool(result.success), count,
-                              [str(v) for v in sample[:10]], error)
+                              [str(v) for v in sample[:10]], error, config.kwargs.get("unexpected_rows_query"))
+
+
+def _sample_rows(database: Path, outcomes: list[SuiteOutcome], limit: int = 5) -> None:
+    """GE's summary of a SQL rule carries only a count: fetch a few offending rows for the message."""
+    import duckdb
+
+    pending = [(suite, e) for suite in outcomes for e in suite.failed if e.query and not e.error]
+    if not pending:
+        return
+    with duckdb.connect(str(database), read_only=True) as con:
+        for suite, expectation in pending:
+            query = expectation.query.replace("{batch}", suite.table)
+            cursor = con.execute(f"select * from ({query}) as unexpected limit {limit}")
+            names = [column[0] for column in cursor.description]
+            expectation.sample = [json.dumps(dict(zip(names, row, strict=True)), default=str)
+                                  for row in cursor.fetchall()]
 
 
 def validate(database: Path, suites: list[Suite], context: QualityContext | None = None) -> list[SuiteOutcome]:
@@ -120,4 +136,5 @@ def validate(database: Path, suites: list[Suite], context: QualityContext | None
             engine._connection = None
         engine.close()
         source.get_engine().dispose()
+    _sample_rows(database, outcomes)
     return outcomes

@@ -18,6 +18,7 @@ FUTURE_TOLERANCE_HOURS = 24  # a timestamp may be this far ahead of the wall clo
 MAX_QUARANTINE_SHARE = 0.05  # quarantined rows per raw table, against rows loaded
 MIN_FILE_SHARE_OF_MEDIAN = 0.5  # a delivered file below half the feed's median size is half-empty
 ROW_COUNT_BAND = 0.3  # mart row counts may move by this share against the previous published run
+MIN_ROWS_FOR_BAND = 1000  # smaller tables move by more than any band as a matter of course
 
 ORDER_STATUSES = ("paid", "shipped", "cancelled", "refunded")
 ORDER_CHANNELS = ("web", "app", "store", "marketplace")
@@ -85,6 +86,16 @@ def _quarantine_share(raw_table: str) -> str:
         having count(*) > {MAX_QUARANTINE_SHARE} * (select count(*) from {{batch}})"""
 
 
+def _quarantine_spike(feed_file: str) -> str:
+    """Files of which more than the allowed share went to quarantine (at least 10 rows, so that a
+    small file with one malformed row is not a spike)."""
+    return f"""
+        select file_path, rows_loaded, rows_quarantined from raw.load_manifest
+        where feed_file = '{feed_file}' and status = 'loaded' and rows_quarantined >= 10
+            and rows_quarantined > {MAX_QUARANTINE_SHARE} * (rows_loaded + rows_quarantined)
+            and exists (select 1 from {{batch}})"""
+
+
 def _half_empty_latest_file(feed_file: str) -> str:
     """The newest delivered file of a feed against the median of the 28 before it (feeds with at
     least a week of files of 20 rows or more; smaller feeds vary too much to judge)."""
@@ -112,6 +123,9 @@ def _raw_common(raw_table: str, feed_file: str) -> list[Any]:
         _rows("quarantine_share_below_limit",
               f"At most {MAX_QUARANTINE_SHARE:.0%} of the rows of raw.{raw_table} went to quarantine.",
               _quarantine_share(raw_table)),
+        _rows("no_quarantine_spike_in_a_file",
+              f"No delivered {feed_file} sent more than {MAX_QUARANTINE_SHARE:.0%} of its rows to quarantine "
+              "(e.g. a spike of missing ids).", _quarantine_spike(feed_file)),
         _rows("latest_file_not_half_empty",
               f"The newest {feed_file} holds at least {MIN_FILE_SHARE_OF_MEDIAN:.0%} of the median rows of the "
               "28 files before it.", _half_empty_latest_file(feed_file)),
@@ -245,7 +259,7 @@ def _profile(context: QualityContext) -> list[Any]:
               "or expected_revenue_cny < 0 or revenue_at_risk_cny < 0"),
     ]
     previous = context.previous_row_counts.get("mart_customer_profile")
-    if previous:
+    if previous and previous >= MIN_ROWS_FOR_BAND:
         expectations.append(gx.expectations.ExpectTableRowCountToBeBetween(
             min_value=int(previous * (1 - ROW_COUNT_BAND)), max_value=int(previous * (1 + ROW_COUNT_BAND)) + 1,
             meta={"name": f"row_count_within_{ROW_COUNT_BAND:.0%}_of_previous_publish"}))
