@@ -237,6 +237,44 @@ def run_segments_benchmark(scale_label: str, record: bool) -> int:
     return 0
 
 
+def run_quality_benchmark(scale_label: str, record: bool) -> int:
+    """Time the whole `dbt build` and the Great Expectations suites on the warehouse MDW_WAREHOUSE
+    points at (as built by `mdw run`), and print the suites' share of the build time."""
+    from dagster_project.config import export_environment
+    from expectations.engine import validate
+    from expectations.suites import SUITES
+
+    settings = export_environment()
+    started = time.perf_counter()
+    _dbt("build", ["fqn:*"])
+    build_seconds = time.perf_counter() - started
+    started = time.perf_counter()
+    outcomes = validate(settings.warehouse, SUITES)
+    suite_seconds = time.perf_counter() - started
+    share = suite_seconds / build_seconds
+    print(f"Quality benchmark ({scale_label}) on {settings.warehouse} ({_machine()})")
+    print(f"  dbt build (all models and tests): {build_seconds:.1f}s")
+    print(f"  {len(outcomes)} Great Expectations suites: {suite_seconds:.1f}s ({share:.0%} of the build)")
+    for outcome in outcomes:
+        print(f"    {outcome.suite:<36} {outcome.seconds:6.2f}s  {'passed' if outcome.success else 'FAILED'}")
+    if record:
+        _write_block(f"quality {scale_label}", [
+            f"### Quality gate, {scale_label}",
+            f"Measured {datetime.now(UTC):%Y-%m-%d} on {_machine()} with `mdw bench quality --label \"{scale_label}\"` "
+            "after `mdw run`.",
+            "",
+            f"`dbt build` of the whole project: **{build_seconds:.1f} s**. The {len(outcomes)} Great Expectations "
+            f"suites, run in DuckDB: **{suite_seconds:.1f} s**, {share:.0%} of the build (target: under 20%). "
+            "The suites' time includes importing Great Expectations once (about 5 s).",
+            "",
+            "| suite | seconds | result |",
+            "|---|---:|---|",
+            *(f"| {o.suite} | {o.seconds:.2f} | {'passed' if o.success else 'failed'} |" for o in outcomes),
+        ])
+        print(f"Recorded in {BENCH_DOC}")
+    return 0
+
+
 def _write_block(key: str, lines: list[str]) -> None:
     """Replace (or append) the block for `key` in docs/benchmarks.md."""
     begin, end = f"<!-- BEGIN {key} -->", f"<!-- END {key} -->"

@@ -105,6 +105,12 @@ def print_summary(settings: Settings, result) -> None:
             if event.event_type_value == "STEP_FAILURE":
                 error = event.event_specific_data.error
                 print(f"  step {event.step_key} failed: {error.message.strip() if error else ''}")
+        for check in result.get_asset_check_evaluations():
+            if not check.passed:
+                print(f"  check {check.check_name} on {check.asset_key.to_user_string()} failed: {check.description}")
+        print(f"  Nothing was published; {settings.serving} still holds the last good marts.")
+    elif settings.serving.exists():
+        print(f"Published marts (read-only for BI): {settings.serving}")
     if settings.warehouse.exists():
         con = duckdb.connect(str(settings.warehouse), read_only=True)
         try:
@@ -149,6 +155,12 @@ def cmd_bench_segments(args: argparse.Namespace) -> int:
     from dagster_project.bench import run_segments_benchmark
 
     return run_segments_benchmark(args.label, record=not args.no_record)
+
+
+def cmd_bench_quality(args: argparse.Namespace) -> int:
+    from dagster_project.bench import run_quality_benchmark
+
+    return run_quality_benchmark(args.label, record=not args.no_record)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -227,6 +239,10 @@ def build_parser() -> argparse.ArgumentParser:
     segments.add_argument("--label", default="current warehouse", help="e.g. 'scale 1'")
     segments.add_argument("--no-record", action="store_true", help="do not write docs/benchmarks.md")
     segments.set_defaults(func=cmd_bench_segments)
+    quality = bench_sub.add_parser("quality", help="Great Expectations suites against the dbt build time")
+    quality.add_argument("--label", default="current warehouse", help="e.g. 'scale 1'")
+    quality.add_argument("--no-record", action="store_true", help="do not write docs/benchmarks.md")
+    quality.set_defaults(func=cmd_bench_quality)
     return parser
 
 

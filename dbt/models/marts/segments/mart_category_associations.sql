@@ -7,24 +7,8 @@
 -#}
 with
 
-items as (
-    select * from {{ ref('fct_order_items') }}
-),
-
-as_of as (
-    select {{ as_of_date() }} as as_of_date
-),
-
 baskets as (
-    select distinct
-        items.customer_key,
-        items.category
-    from items
-    cross join as_of
-    where
-        items.customer_key is not null
-        and items.status not in ('cancelled', 'refunded')
-        and items.order_date <= as_of.as_of_date
+    select * from {{ ref('int_customer_categories_bought') }}
 ),
 
 buyers as (

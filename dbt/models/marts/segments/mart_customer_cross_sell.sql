@@ -6,28 +6,12 @@
 -#}
 with
 
-items as (
-    select * from {{ ref('fct_order_items') }}
+bought as (
+    select * from {{ ref('int_customer_categories_bought') }}
 ),
 
 associations as (
     select * from {{ ref('mart_category_associations') }}
-),
-
-as_of as (
-    select {{ as_of_date() }} as as_of_date
-),
-
-bought as (
-    select distinct
-        items.customer_key,
-        items.category
-    from items
-    cross join as_of
-    where
-        items.customer_key is not null
-        and items.status not in ('cancelled', 'refunded')
-        and items.order_date <= as_of.as_of_date
 ),
 
 candidates as (
