@@ -103,17 +103,32 @@ def _sample_rows(database: Path, outcomes: list[SuiteOutcome], limit: int = 5) -
                                   for row in cursor.fetchall()]
 
 
-def validate(database: Path, suites: list[Suite], context: QualityContext | None = None) -> list[SuiteOutcome]:
+def data_docs_index(docs_root: Path) -> Path:
+    """Where the Data Docs site of the validations written under ``docs_root`` starts."""
+    return docs_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+
+
+def validate(database: Path, suites: list[Suite], context: QualityContext | None = None,
+             docs_root: Path | None = None) -> list[SuiteOutcome]:
     """Validate each suite against its table in the DuckDB file (opened read-only), then close
-    every connection so that the next writer (dbt, the loader) can open the file."""
+    every connection so that the next writer (dbt, the loader) can open the file.
+
+    With ``docs_root``, GE keeps a file context there and renders every validation into its Data
+    Docs site (``data_docs_index(docs_root)``); without, nothing is written.
+    """
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
     register_duckdb_persistent_connection()
     context = context or QualityContext()
-    gx_context = gx.get_context(mode="ephemeral")
+    if docs_root is None:
+        gx_context = gx.get_context(mode="ephemeral")
+        actions = []
+    else:
+        gx_context = gx.get_context(mode="file", project_root_dir=str(docs_root))
+        actions = [gx.checkpoint.UpdateDataDocsAction(name="update_data_docs")]
     gx_context.variables.progress_bars = ProgressBarsConfig(globally=False)
-    source = gx_context.data_sources.add_sql(
+    source = gx_context.data_sources.add_or_update_sql(
         name="warehouse", connection_string=f"duckdb:///{database}",
         kwargs={"connect_args": {"read_only": True}},
     )
@@ -122,11 +137,18 @@ def validate(database: Path, suites: list[Suite], context: QualityContext | None
         for suite in suites:
             started = time.perf_counter()
             schema, table = suite.table.split(".")
+            if suite.name in {asset.name for asset in source.assets}:
+                source.delete_asset(suite.name)
             asset = source.add_table_asset(name=suite.name, table_name=table, schema_name=schema)
-            batch = asset.add_batch_definition_whole_table("whole table").get_batch()
-            gx_suite = gx.ExpectationSuite(name=suite.name, expectations=suite.build(context))
-            result = batch.validate(gx_suite, result_format={"result_format": "SUMMARY",
-                                                             "partial_unexpected_count": 10})
+            batch_definition = asset.add_batch_definition_whole_table("whole table")
+            gx_suite = gx_context.suites.add_or_update(
+                gx.ExpectationSuite(name=suite.name, expectations=suite.build(context)))
+            definition = gx_context.validation_definitions.add_or_update(
+                gx.ValidationDefinition(name=suite.name, data=batch_definition, suite=gx_suite))
+            checkpoint = gx_context.checkpoints.add_or_update(gx.Checkpoint(
+                name=suite.name, validation_definitions=[definition], actions=actions,
+                result_format={"result_format": "SUMMARY", "partial_unexpected_count": 10}))
+            result = next(iter(checkpoint.run().run_results.values()))
             outcomes.append(SuiteOutcome(suite.name, suite.table, bool(result.success),
                                          time.perf_counter() - started, [_outcome(r) for r in result.results]))
     finally:

@@ -19,10 +19,11 @@ def _suite_check(suite: Suite) -> dg.AssetChecksDefinition:
                     description=f"Great Expectations suite {suite.name}: {suite.description}")
     def _check(context: dg.AssetCheckExecutionContext, warehouse: DuckDBWarehouse,
                serving: ServingDatabase) -> dg.AssetCheckResult:
-        from expectations.engine import validate
+        from expectations.engine import data_docs_index, validate
 
         quality = QualityContext(previous_row_counts=published_row_counts(Path(serving.path)))
-        outcome = validate(Path(warehouse.path), [suite], quality)[0]
+        docs_root = Path(warehouse.path).parent / "quality_docs"
+        outcome = validate(Path(warehouse.path), [suite], quality, docs_root=docs_root)[0]
         failed = outcome.failed
         for expectation in failed:
             context.log.error(f"{suite.name} on {suite.table}: {expectation.describe()}")
@@ -38,6 +39,7 @@ def _suite_check(suite: Suite) -> dg.AssetChecksDefinition:
                 "unexpected_counts": {e.expectation: e.unexpected_count for e in failed},
                 "unexpected_samples": {e.expectation: e.sample[:5] for e in failed},
                 "seconds": round(outcome.seconds, 2),
+                "data_docs": dg.MetadataValue.path(str(data_docs_index(docs_root))),
             },
         )
 

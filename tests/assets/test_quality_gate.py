@@ -4,6 +4,7 @@ named blocking check, nothing is published and the previous serving file stays b
 import hashlib
 import json
 import shutil
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -48,6 +49,12 @@ def test_a_clean_run_checks_and_publishes(published):
     assert {"raw_orders_suite", "raw_survey_responses_suite", "dim_customers_suite", "fct_orders_suite",
             "mart_customer_profile_suite"} <= suites
     assert all(e.passed for e in evaluations if e.check_name.endswith("_suite"))
+    # the results render as Great Expectations Data Docs beside the warehouse
+    profile_check = next(e for e in evaluations if e.check_name == "mart_customer_profile_suite")
+    index = Path(profile_check.metadata["data_docs"].value)
+    assert index == root / "quality_docs" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    assert "mart_customer_profile_suite" in index.read_text(encoding="utf-8")
+    assert list((index.parent / "validations" / "mart_customer_profile_suite").rglob("*.html"))
     published_keys = {e.asset_key for e in result.get_asset_materialization_events()}
     assert dg.AssetKey(["serving", "published_marts"]) in published_keys
     with duckdb.connect(str(root / "marts.duckdb"), read_only=True) as con:
