@@ -4,7 +4,6 @@ Blocking checks stop everything downstream of their asset when they fail: a raw 
 stops the dbt build; a customer 360 or mart table that fails stops the publish.
 """
 
-
 from pathlib import Path
 
 import dagster as dg
