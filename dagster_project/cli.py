@@ -145,22 +145,13 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
-def cmd_bench_identity(args: argparse.Namespace) -> int:
-    from dagster_project.bench import run_identity_benchmark
+def cmd_bench_on_warehouse(args: argparse.Namespace) -> int:
+    """`mdw bench identity|segments|quality`: timings on the warehouse MDW_WAREHOUSE points at."""
+    from dagster_project import bench
 
-    return run_identity_benchmark(args.label, record=not args.no_record)
-
-
-def cmd_bench_segments(args: argparse.Namespace) -> int:
-    from dagster_project.bench import run_segments_benchmark
-
-    return run_segments_benchmark(args.label, record=not args.no_record)
-
-
-def cmd_bench_quality(args: argparse.Namespace) -> int:
-    from dagster_project.bench import run_quality_benchmark
-
-    return run_quality_benchmark(args.label, record=not args.no_record)
+    runner = {"identity": bench.run_identity_benchmark, "segments": bench.run_segments_benchmark,
+              "quality": bench.run_quality_benchmark}[args.bench_command]
+    return runner(args.label, record=not args.no_record)
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
@@ -231,18 +222,14 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--no-record", action="store_true", help="do not write docs/benchmarks.md")
     ingest.add_argument("--keep", action="store_true", help="keep the generated files and databases")
     ingest.set_defaults(func=cmd_bench)
-    ident = bench_sub.add_parser("identity", help="identity resolution time on the current warehouse")
-    ident.add_argument("--label", default="current warehouse", help='e.g. "scale 1" (names the docs block)')
-    ident.add_argument("--no-record", action="store_true", help="do not write docs/benchmarks.md")
-    ident.set_defaults(func=cmd_bench_identity)
-    segments = bench_sub.add_parser("segments", help="segment and value marts build time on the current warehouse")
-    segments.add_argument("--label", default="current warehouse", help="e.g. 'scale 1'")
-    segments.add_argument("--no-record", action="store_true", help="do not write docs/benchmarks.md")
-    segments.set_defaults(func=cmd_bench_segments)
-    quality = bench_sub.add_parser("quality", help="Great Expectations suites against the dbt build time")
-    quality.add_argument("--label", default="current warehouse", help="e.g. 'scale 1'")
-    quality.add_argument("--no-record", action="store_true", help="do not write docs/benchmarks.md")
-    quality.set_defaults(func=cmd_bench_quality)
+    for name, help_text in (("identity", "identity resolution time on the current warehouse"),
+                            ("segments", "segment and value marts build time on the current warehouse"),
+                            ("quality", "Great Expectations suites against the dbt build time")):
+        on_warehouse = bench_sub.add_parser(name, help=help_text)
+        on_warehouse.add_argument("--label", default="current warehouse",
+                                  help='e.g. "scale 1" (names the docs/benchmarks.md block)')
+        on_warehouse.add_argument("--no-record", action="store_true", help="do not write docs/benchmarks.md")
+        on_warehouse.set_defaults(func=cmd_bench_on_warehouse)
     return parser
 
 

@@ -52,6 +52,11 @@ class ValueModelFit:
     def as_dict(self) -> dict[str, float | int | bool]:
         return asdict(self)
 
+    @classmethod
+    def from_row(cls, row) -> ValueModelFit:
+        """Read a fit back from a row of mart_value_model_fit (a mapping with these names)."""
+        return cls(**{name: row[name] for name in cls.__dataclass_fields__})
+
 
 def model_input(summary: pd.DataFrame, prefix: str = "") -> pd.DataFrame:
     """The model's summary columns from the warehouse's int_customer_orders_summarised.

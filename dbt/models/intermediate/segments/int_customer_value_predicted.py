@@ -18,7 +18,7 @@ def model(dbt, session):
         for column in ("probability_alive", "expected_purchases", "expected_order_value_cny", "expected_revenue_cny"):
             result[column] = float("nan")
         return result
-    fit = ValueModelFit(**{name: full[name] for name in ValueModelFit.__dataclass_fields__})
+    fit = ValueModelFit.from_row(full)
     scores = score_customers(model_input(summary), fit, horizon)
     result["probability_alive"] = scores["probability_alive"].round(4)
     result["expected_purchases"] = scores["expected_purchases"].round(3)

@@ -24,7 +24,7 @@ def model(dbt, session):
     }
     if calibration_fit["status"] != "fitted":
         return pd.DataFrame({name: pd.Series(dtype=dtype) for name, dtype in columns.items()})
-    fit = ValueModelFit(**{name: calibration_fit[name] for name in ValueModelFit.__dataclass_fields__})
+    fit = ValueModelFit.from_row(calibration_fit)
     known = summary[summary["calibration_frequency"] >= 0]
     calibration = model_input(known, prefix="calibration_")
     scores = score_customers(calibration, fit, float(calibration_fit["holdout_days"]))
