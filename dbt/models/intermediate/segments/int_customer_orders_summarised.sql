@@ -52,7 +52,6 @@ summarised as (
         count(*) as purchase_occasions,
         sum(net_amount_cny) as lifetime_net_revenue_cny,
         sum(case when days_before_as_of < 365 then net_amount_cny else 0 end) as trailing_12m_net_revenue_cny,
-        sum(case when days_before_as_of < 365 then orders else 0 end) as trailing_12m_order_count,
         sum(
             case when days_before_as_of < {{ var('rfm_window_days') }} then orders else 0 end
         ) as rfm_window_order_count,
@@ -115,7 +114,6 @@ final as (
         purchase_occasions,
         cast(lifetime_net_revenue_cny as decimal(18, 2)) as lifetime_net_revenue_cny,
         cast(trailing_12m_net_revenue_cny as decimal(18, 2)) as trailing_12m_net_revenue_cny,
-        trailing_12m_order_count,
         rfm_window_order_count,
         cast(rfm_window_net_revenue_cny as decimal(18, 2)) as rfm_window_net_revenue_cny,
         recent_order_count,
