@@ -100,3 +100,32 @@ def test_a_new_day_linking_two_customers_merges_them_into_the_older_key(settings
         assert dict(con.execute("select record_key, customer_key from core.customer_source_map").fetchall()) == second
         assert con.execute("select old_customer_key, new_customer_key from core.customer_key_history").fetchall() == [
             (younger, older)]
+
+
+def test_a_shared_phone_found_later_splits_the_customer_it_had_glued(settings):
+    landing = settings.landing
+    # day 1: two emails on the same phone look like one person
+    _write(landing, "orders/2026-01-01/orders.jsonl", "\n".join([
+        _order("A1", "2026-01-01 10:00:00", email="zhang.min@qq.com", phone="13700001111"),
+        _order("B1", "2026-01-01 11:00:00", email="liu.yang@163.com", phone="13700001111"),
+    ]) + "\n")
+    first = _run(settings)
+    glued = first["orders|orders|A1"]
+    assert first["orders|orders|B1"] == glued
+    # day 2: the phone turns up beside three more emails: it is a shop's counter phone, not a person's
+    _write(landing, "orders/2026-01-02/orders.jsonl", "\n".join(
+        _order(f"C{i}", "2026-01-02 10:00:00", email=f"buyer{i}@qq.com", phone="13700001111") for i in range(3)
+    ) + "\n")
+    second = _run(settings)
+    # the key stays with the part holding the identifier it was derived from (the oldest: A1's email)
+    assert second["orders|orders|A1"] == glued
+    split_off = second["orders|orders|B1"]
+    assert split_off != glued
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        assert con.execute("select old_customer_key, new_customer_key, reason from core.customer_key_history"
+                           ).fetchall() == [(glued, split_off, "split")]
+        assert ("phone:+8613700001111",) in con.execute("select identifier_key from core.identity_junk_identifiers"
+                                                         ).fetchall()
+    # deterministic: resolving day 1 and day 2 together from an empty registry gives the same keys
+    settings.warehouse.unlink()
+    assert _run(settings) == second
