@@ -142,7 +142,8 @@ def run_identity_benchmark(scale_label: str, record: bool) -> int:
                               ).fetchone()[0]
         edges = con.execute("select count(*) from intermediate.int_identity_edges_unpivoted").fetchone()[0]
         identifiers = con.execute("select count(*) from intermediate.int_identity_components_resolved").fetchone()[0]
-        junk = con.execute("select count(*) from core.identity_junk_identifiers").fetchone()[0]
+        junk = con.execute("select count(*) from intermediate.int_identity_identifiers_profiled where is_junk"
+                           ).fetchone()[0]
     models = ("int_identity_records_normalised int_identity_edges_unpivoted int_identity_identifiers_profiled "
               "int_identity_components_resolved")
     timings = {}
@@ -153,11 +154,14 @@ def run_identity_benchmark(scale_label: str, record: bool) -> int:
         timings[label] = time.perf_counter() - started
         rounds = next((line.split("converged in ")[1].split()[0] for line in out.stdout.splitlines()
                        if "converged in" in line), "?")
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     print(f"Identity benchmark ({scale_label}) on {settings.warehouse} ({_machine()})")
     print(f"  {records:,} records, {edges:,} record-identifier edges, {identifiers:,} usable identifiers, "
           f"{junk} junk identifiers; label propagation converged in {rounds} rounds")
     for label, seconds in timings.items():
-        print(f"  {label}: {seconds:.1f}s (dbt start-up included), {edges / seconds:,.0f} edges/s")
+        print(f"  {label}: {seconds:.1f}s (dbt start-up included), {records / seconds:,.0f} records/s, "
+              f"{edges / seconds:,.0f} edges/s")
+    print(f"  peak memory of dbt: {peak_mb:,.0f} MB")
     if record:
         key = f"identity {scale_label}"
         _write_block(key, [
@@ -165,12 +169,15 @@ def run_identity_benchmark(scale_label: str, record: bool) -> int:
             f"Measured {datetime.now(UTC):%Y-%m-%d} on {_machine()} with `mdw bench identity --label \"{scale_label}\"` "
             "after `mdw run`.",
             "",
-            "| step | seconds | edges/s |",
-            "|---|---:|---:|",
-            *(f"| {label} | {seconds:.1f} | {edges / seconds:,.0f} |" for label, seconds in timings.items()),
+            "| step | seconds | records/s | edges/s |",
+            "|---|---:|---:|---:|",
+            *(f"| {label} | {seconds:.1f} | {records / seconds:,.0f} | {edges / seconds:,.0f} |"
+              for label, seconds in timings.items()),
             "",
             f"Graph: {records:,} records, {edges:,} record-identifier edges, {identifiers:,} usable identifiers, "
-            f"{junk} junk identifiers; converged in {rounds} rounds. Seconds include dbt's start-up (about 3 s).",
+            f"{junk} junk identifiers; converged in {rounds} rounds. Seconds include dbt's start-up (about 3 s). "
+            f"Peak memory of the dbt process: {peak_mb:,.0f} MB (DuckDB's default memory limit is 80% of RAM; "
+            "it uses what it may as cache).",
         ])
         print(f"Recorded in {BENCH_DOC}")
     return 0

@@ -3,8 +3,11 @@
 Pairwise scores over source records: a pair of records is predicted together when they have
 the same customer_key, and truly together when they belong to the same person. Records without
 a customer (identity_unmapped_records) count as singletons. A second row scores only the records
-that carry a usable identifier, to separate what the rules miss from what no rule could find. The
-baseline joins records only on exactly the same normalised email.
+that carry a usable identifier. A third row is the ceiling of any resolver that links records on
+exact identifiers: it links records through every identifier that, by the ground truth, belongs
+to one person only (a perfect junk rule and nothing else), so the gap between it and the first
+row is what the rules lose, and its distance from 1 is what the data does not tell. The baseline
+joins records only on exactly the same normalised email.
 """
 
 from __future__ import annotations
@@ -59,6 +62,36 @@ def _scores(con: duckdb.DuckDBPyConnection, assignment_sql: str) -> IdentityScor
     return IdentityScores(records, persons, clusters, precision, recall, f1, row[6], row[7])
 
 
+def _ceiling_labels(con: duckdb.DuckDBPyConnection) -> None:
+    """temp table _ceiling(record_key, label): components of the graph of records and the
+    identifiers whose records all belong to one true person, by minimum-label propagation."""
+    con.execute("""
+        create temp table _own_edges as
+        with edges as (
+            select distinct e.record_key, e.identifier_key, r.person_id
+            from intermediate.int_identity_edges_unpivoted as e
+            inner join _records as r on e.record_key = r.record_key
+        ),
+        own as (select identifier_key from edges group by 1 having count(distinct person_id) = 1)
+        select record_key, identifier_key from edges where identifier_key in (select identifier_key from own)
+    """)
+    con.execute("create temp table _ceiling as select distinct record_key, record_key as label from _own_edges")
+    changed = 1
+    while changed:
+        con.execute("""
+            create or replace temp table _next as
+            with by_identifier as (
+                select e.identifier_key, min(c.label) as label
+                from _own_edges as e inner join _ceiling as c on e.record_key = c.record_key group by 1
+            )
+            select e.record_key, min(b.label) as label
+            from _own_edges as e inner join by_identifier as b on e.identifier_key = b.identifier_key group by 1
+        """)
+        changed = con.execute("select count(*) from _next as n inner join _ceiling as c on n.record_key = c.record_key "
+                              "where n.label <> c.label").fetchone()[0]
+        con.execute("create or replace temp table _ceiling as select * from _next")
+
+
 def evaluate_identity(warehouse: Path, truth: Path) -> dict[str, IdentityScores]:
     con = duckdb.connect(str(warehouse), read_only=True)
     try:
@@ -81,6 +114,11 @@ def evaluate_identity(warehouse: Path, truth: Path) -> dict[str, IdentityScores]
             select r.record_key, r.person_id, m.customer_key as cluster_id
             from _records as r inner join core.customer_source_map as m on r.record_key = m.record_key
         """)
+        _ceiling_labels(con)
+        ceiling = _scores(con, """
+            select r.record_key, r.person_id, coalesce(c.label, 'alone:' || r.record_key) as cluster_id
+            from _records as r left join _ceiling as c on r.record_key = c.record_key
+        """)
         baseline = _scores(con, """
             select r.record_key, r.person_id, coalesce(e.email, 'no-email:' || r.record_key) as cluster_id
             from _records as r
@@ -89,7 +127,8 @@ def evaluate_identity(warehouse: Path, truth: Path) -> dict[str, IdentityScores]
         """)
     finally:
         con.close()
-    return {"resolved": resolved, "resolved, mapped records only": resolvable, "baseline (exact email)": baseline}
+    return {"resolved": resolved, "resolved, mapped records only": resolvable,
+            "ceiling (identifiers of one true person)": ceiling, "baseline (exact email)": baseline}
 
 
 def print_report(results: dict[str, IdentityScores]) -> str:

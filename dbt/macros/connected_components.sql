@@ -3,7 +3,7 @@
     (no recursive CTE): two scratch tables, one round per query, until no label changes.
 
     nodes_sql: a query returning one column `node`; edges_sql: a query returning `node_a`,
-    `node_b` (each edge once is enough; both directions are added here). Creates
+    `node_b` (each edge once is enough; both directions are added here; it is read once). Creates
     <scratch_schema>.<scratch_name>_labels (node, component_id), where component_id is the smallest node of the
     component, and returns the number of rounds it took. Runs only when dbt executes models,
     never while parsing or linting.
@@ -15,9 +15,8 @@
     {% endif %}
     {% call statement('cc_init') %}
         create or replace table {{ scratch }}_edges as
-        select node_a, node_b from ({{ edges_sql }}) as e where node_a <> node_b
-        union
-        select node_b, node_a from ({{ edges_sql }}) as e where node_a <> node_b;
+        select distinct node_a, node_b from ({{ edges_sql }}) as e where node_a <> node_b;
+        insert into {{ scratch }}_edges select node_b, node_a from {{ scratch }}_edges;
         create or replace table {{ scratch }}_labels as
         select node, node as component_id from ({{ nodes_sql }}) as n;
     {% endcall %}

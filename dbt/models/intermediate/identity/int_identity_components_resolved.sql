@@ -21,11 +21,12 @@
 {%- endset -%}
 
 {%- set edges_sql -%}
+    with clean as ({{ clean_edges }})
     select clean.identifier_key as node_a, anchors.anchor_key as node_b
-    from ({{ clean_edges }}) as clean
+    from clean
     inner join (
         select record_key, min(identifier_key) as anchor_key
-        from ({{ clean_edges }}) as per_record
+        from clean
         group by record_key
         having count(*) > 1
     ) as anchors on clean.record_key = anchors.record_key
