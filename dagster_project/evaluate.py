@@ -64,7 +64,9 @@ def _scores(con: duckdb.DuckDBPyConnection, assignment_sql: str) -> IdentityScor
 
 def _ceiling_labels(con: duckdb.DuckDBPyConnection) -> None:
     """temp table _ceiling(record_key, label): components of the graph of records and the
-    identifiers whose records all belong to one true person, by minimum-label propagation."""
+    identifiers whose records all belong to one true person, by minimum-label propagation. The
+    dbt macro connected_components does the same inside a dbt run on a writable warehouse; the
+    evaluation reads the warehouse read-only, so it propagates on temp tables here."""
     con.execute("""
         create temp table _own_edges as
         with edges as (

@@ -89,7 +89,6 @@ def test_daily_job_builds_staging_and_is_idempotent(settings, landing):
     assert resolved.recall >= 0.9
     assert resolved.recall > baseline.recall
     # the rules lose next to nothing of what the identifiers allow
-    assert ceiling.precision == 1.0
     assert resolved.recall >= 0.99 * ceiling.recall
 
 
