@@ -36,6 +36,10 @@ last_contact as (
     select * from {{ ref('customer_last_contact') }}
 ),
 
+acquired as (
+    select * from {{ ref('int_customers_acquired') }}
+),
+
 recommendations as (
     select
         customer_key,
@@ -56,6 +60,8 @@ final as (
         customers.city,
         customers.province,
         customers.acquisition_channel,
+        acquired.reporting_channel as acquisition_reporting_channel,
+        acquired.acquisition_month as cohort_month,
         customers.has_marketing_consent,
         customers.first_seen_at,
         lifecycle.lifecycle_stage,
@@ -101,6 +107,7 @@ final as (
     left join satisfaction on customers.customer_key = satisfaction.customer_key
     left join recommendations on customers.customer_key = recommendations.customer_key
     left join last_contact on customers.customer_key = last_contact.customer_key
+    left join acquired on customers.customer_key = acquired.customer_key
 )
 
 select * from final

@@ -1,0 +1,213 @@
+{#-
+    One row per marketing touch, placed in its customer journey. A conversion is a standing order
+    of a known customer on or before as_of. Its journey holds the customer's touches after the
+    previous conversion and at most attribution_lookback_days before the order (a touch at the
+    order's own time belongs to it). Touches in no converted journey form non-converting journeys:
+    those between two conversions (or before the first, or after the last) in consecutive windows
+    of attribution_lookback_days from the first of them. A non-converting journey is open while
+    its last touch is less than the lookback before the end of the as_of date (it may still
+    convert). Touches and orders are ordered by time, then conversions after touches, then id.
+    The touch and conversion streams of a customer are merged and numbered in one pass: linear in
+    touches plus orders, no self-join over touches.
+-#}
+with
+
+touches as (
+    select * from {{ ref('int_attribution_touches') }}
+),
+
+contribution as (
+    select * from {{ ref('mart_order_contribution') }}
+),
+
+as_of as (
+    select {{ as_of_date() }} as as_of_date
+),
+
+conversions as (
+    select
+        contribution.order_id,
+        contribution.customer_key,
+        contribution.ordered_at,
+        contribution.contribution_margin_cny,
+        contribution.net_revenue_cny
+    from contribution
+    cross join as_of
+    where
+        contribution.customer_key is not null
+        and contribution.ordered_at is not null
+        and not contribution.is_cancelled_or_refunded
+        and contribution.order_date <= as_of.as_of_date
+),
+
+events as (
+    select
+        customer_key,
+        touched_at as event_at,
+        0 as is_conversion,
+        touch_id as event_id
+    from touches
+    union all
+    select
+        customer_key,
+        ordered_at as event_at,
+        1 as is_conversion,
+        order_id as event_id
+    from conversions
+),
+
+numbered as (
+    select
+        customer_key,
+        is_conversion,
+        event_id,
+        sum(is_conversion) over (
+            partition by customer_key
+            order by event_at, is_conversion, event_id
+            rows between unbounded preceding and current row
+        ) as conversions_before
+    from events
+),
+
+placed as (
+    select
+        touches.*,
+        touch_events.conversions_before as segment_number,
+        conversions.order_id,
+        conversions.ordered_at,
+        conversions.contribution_margin_cny,
+        conversions.net_revenue_cny,
+        conversions.order_id is not null
+        and {{ seconds_between('touches.touched_at', 'conversions.ordered_at') }}
+        <= {{ var('attribution_lookback_days') }} * 86400 as is_converted
+    from touches
+    inner join numbered as touch_events
+        on
+            touches.customer_key = touch_events.customer_key
+            and touches.touch_id = touch_events.event_id
+            and touch_events.is_conversion = 0
+    left join numbered as conversion_events
+        on
+            touch_events.customer_key = conversion_events.customer_key
+            and conversion_events.is_conversion = 1
+            and conversion_events.conversions_before = touch_events.conversions_before + 1
+    left join conversions on conversion_events.event_id = conversions.order_id
+),
+
+converted as (
+    select
+        {{ dbt.concat(["'C|'", "order_id"]) }} as journey_id,
+        placed.*
+    from placed
+    where placed.is_converted
+),
+
+unconverted as (
+    select
+        placed.*,
+        min(placed.touched_at) over (partition by placed.customer_key, placed.segment_number) as segment_started_at
+    from placed
+    where not placed.is_converted
+),
+
+bucketed as (
+    select
+        {{ dbt.concat([
+            "'N|'",
+            "customer_key",
+            "'|'",
+            "cast(segment_number as " ~ dbt.type_string() ~ ")",
+            "'|'",
+            "cast(floor(" ~ seconds_between('segment_started_at', 'touched_at') ~ " / ("
+                ~ var('attribution_lookback_days') ~ " * 86400)) as " ~ dbt.type_bigint() ~ ")",
+        ]) }} as journey_id,
+        touch_id,
+        customer_key,
+        touched_at,
+        touch_source,
+        touch_type,
+        campaign_id,
+        reporting_channel,
+        touch_weight,
+        segment_number,
+        order_id,
+        ordered_at,
+        contribution_margin_cny,
+        net_revenue_cny,
+        is_converted
+    from unconverted
+),
+
+journey_touches as (
+    select
+        journey_id,
+        touch_id,
+        customer_key,
+        touched_at,
+        touch_source,
+        touch_type,
+        campaign_id,
+        reporting_channel,
+        touch_weight,
+        segment_number,
+        order_id,
+        ordered_at,
+        contribution_margin_cny,
+        net_revenue_cny,
+        is_converted
+    from converted
+    union all
+    select
+        journey_id,
+        touch_id,
+        customer_key,
+        touched_at,
+        touch_source,
+        touch_type,
+        campaign_id,
+        reporting_channel,
+        touch_weight,
+        segment_number,
+        cast(null as {{ dbt.type_string() }}) as order_id,
+        cast(null as {{ dbt.type_timestamp() }}) as ordered_at,
+        cast(null as decimal(18, 2)) as contribution_margin_cny,
+        cast(null as decimal(18, 2)) as net_revenue_cny,
+        is_converted
+    from bucketed
+),
+
+final as (
+    select
+        journey_touches.journey_id,
+        journey_touches.touch_id,
+        journey_touches.customer_key,
+        row_number() over (
+            partition by journey_touches.journey_id
+            order by journey_touches.touched_at, journey_touches.touch_id
+        ) as touch_index,
+        count(*) over (partition by journey_touches.journey_id) as touch_count,
+        journey_touches.touched_at,
+        journey_touches.touch_source,
+        journey_touches.touch_type,
+        journey_touches.campaign_id,
+        journey_touches.reporting_channel,
+        journey_touches.touch_weight,
+        journey_touches.is_converted,
+        journey_touches.order_id,
+        journey_touches.ordered_at,
+        case
+            when journey_touches.is_converted
+                then {{ seconds_between('journey_touches.touched_at', 'journey_touches.ordered_at') }}
+        end as seconds_before_conversion,
+        journey_touches.contribution_margin_cny as conversion_value_cny,
+        journey_touches.net_revenue_cny as conversion_revenue_cny,
+        not journey_touches.is_converted
+        and {{ seconds_between(
+            'max(journey_touches.touched_at) over (partition by journey_touches.journey_id)',
+            'cast(' ~ add_days('as_of.as_of_date', 1) ~ ' as ' ~ dbt.type_timestamp() ~ ')'
+        ) }} < {{ var('attribution_lookback_days') }} * 86400 as is_open_journey
+    from journey_touches
+    cross join as_of
+)
+
+select * from final
