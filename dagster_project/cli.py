@@ -94,29 +94,44 @@ def cmd_run(args: argparse.Namespace) -> int:
     return 0 if result.success else 1
 
 
+def stored_test_failures(con, test_name: str, limit: int = 5) -> list[dict]:
+    """The first rows a failed dbt test stored (tests configured with store_failures, such as the
+    channel marts' checks for a missing exchange rate, margin or commission): they name what to fix."""
+    exists = con.execute("select count(*) from duckdb_tables() where schema_name = 'dbt_test__audit' "
+                         "and table_name = ?", [test_name]).fetchone()[0]
+    if not exists:
+        return []
+    cursor = con.execute(f'select * from dbt_test__audit."{test_name}" order by all limit {int(limit)}')
+    columns = [d[0] for d in cursor.description]
+    return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
+
+
 def print_summary(settings: Settings, result) -> None:
     import duckdb
 
-    print()
-    print("=" * 72)
-    print(f"Run {result.run_id}: {'SUCCESS' if result.success else 'FAILED'}")
-    if not result.success:
-        for event in result.all_events:
-            if event.event_type_value == "STEP_FAILURE":
-                error = event.event_specific_data.error
-                print(f"  step {event.step_key} failed: {error.message.strip() if error else ''}")
-        for check in result.get_asset_check_evaluations():
-            if not check.passed:
-                print(f"  check {check.check_name} on {check.asset_key.to_user_string()} failed: {check.description}")
-        print(f"  Nothing was published; {settings.serving} still holds the last good marts.")
-    elif settings.serving.exists():
-        print(f"Published marts (read-only for BI): {settings.serving}")
-    if settings.warehouse.exists():
-        con = duckdb.connect(str(settings.warehouse), read_only=True)
-        try:
+    con = duckdb.connect(str(settings.warehouse), read_only=True) if settings.warehouse.exists() else None
+    try:
+        print()
+        print("=" * 72)
+        print(f"Run {result.run_id}: {'SUCCESS' if result.success else 'FAILED'}")
+        if not result.success:
+            for event in result.all_events:
+                if event.event_type_value == "STEP_FAILURE":
+                    error = event.event_specific_data.error
+                    print(f"  step {event.step_key} failed: {error.message.strip() if error else ''}")
+            for check in result.get_asset_check_evaluations():
+                if not check.passed:
+                    print(f"  check {check.check_name} on {check.asset_key.to_user_string()} failed: "
+                          f"{check.description}")
+                    for row in stored_test_failures(con, check.check_name) if con else []:
+                        print("      " + ", ".join(f"{key}={value}" for key, value in row.items()))
+            print(f"  Nothing was published; {settings.serving} still holds the last good marts.")
+        elif settings.serving.exists():
+            print(f"Published marts (read-only for BI): {settings.serving}")
+        if con:
             tables = con.execute("""
                 select schema_name, table_name, estimated_size from duckdb_tables()
-                where schema_name <> 'main' order by schema_name, table_name
+                where schema_name not in ('main', 'dbt_test__audit') order by schema_name, table_name
             """).fetchall()
             print(f"{'table':<45} {'rows':>12}")
             for schema, table, _ in tables:
@@ -126,7 +141,8 @@ def print_summary(settings: Settings, result) -> None:
                 print("Quarantined rows by raw table:")
                 for table, n in con.execute("select raw_table, count(*) from raw.quarantine group by 1 order by 1").fetchall():
                     print(f"  {table:<43} {n:>12,}")
-        finally:
+    finally:
+        if con:
             con.close()
     print(f"Warehouse: {settings.warehouse}")
     print(f"Landing:   {settings.landing}")

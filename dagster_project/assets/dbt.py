@@ -21,8 +21,9 @@ if not dbt_project.manifest_path.exists():  # fresh clone outside `dagster dev`:
 
 LAYER_GROUPS = {"staging": "staging", "core": "core"}
 # models under intermediate/<domain> and marts/<domain>: identity resolution is part of building the
-# customer 360, so it shows under core; the segment and value marts with their helpers as segments
-DOMAIN_GROUPS = {"identity": "core", "segments": "segments"}
+# customer 360, so it shows under core; the segment and value marts with their helpers as segments;
+# channel economics and attribution as channels
+DOMAIN_GROUPS = {"identity": "core", "segments": "segments", "channels": "channels"}
 
 
 class WarehouseTranslator(DagsterDbtTranslator):

@@ -62,6 +62,23 @@ def test_each_source_feeds_its_staging_models():
     assert ingest_assets == {"raw"}
 
 
+def test_channel_marts_are_grouped_as_channels_with_descriptions():
+    graph = defs.resolve_asset_graph()
+    for key in (["marts", "mart_order_contribution"], ["marts", "mart_channel_acquisition"],
+                ["marts", "mart_cohort_retention"], ["marts", "mart_attribution_journeys"],
+                ["marts", "fct_attribution_credits"], ["marts", "mart_attribution_markov"],
+                ["marts", "mart_channel_attribution"], ["marts", "mart_campaign_performance"],
+                ["intermediate", "int_attribution_journey_touches"], ["intermediate", "int_campaign_spend_daily"]):
+        node = graph.get(dg.AssetKey(key))
+        assert node.group_name == "channels", key
+        assert node.description and "One row per" in node.description, key
+    assert graph.get(dg.AssetKey(["channel_map"])).group_name == "seeds"
+    acquisition_parents = graph.get(dg.AssetKey(["marts", "mart_channel_acquisition"])).parent_keys
+    assert dg.AssetKey(["marts", "mart_customer_value"]) in acquisition_parents
+    profile_parents = graph.get(dg.AssetKey(["marts", "mart_customer_profile"])).parent_keys
+    assert dg.AssetKey(["intermediate", "int_customers_acquired"]) in profile_parents
+
+
 def test_customer_360_is_grouped_as_core_with_lineage_to_ingestion():
     graph = defs.resolve_asset_graph()
     for model in ("dim_customers", "customer_source_map", "fct_orders", "fct_touchpoints", "identity_key_registry"):

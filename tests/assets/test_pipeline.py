@@ -1,14 +1,24 @@
 """End to end on a small generated landing folder: the daily job ingests, builds and tests."""
 
+import os
 import shutil
+import subprocess
+import sys
 from datetime import date
+from pathlib import Path
 
 import dagster as dg
 import duckdb
 import pytest
 
+from dagster_project.cli import stored_test_failures
+from dagster_project.config import DBT_PROJECT_DIR
 from dagster_project.definitions import build_definitions
 from dagster_project.evaluate import evaluate_identity
+
+CHANNEL_MARTS = {"mart_order_contribution", "mart_channel_acquisition", "mart_cohort_retention",
+                 "mart_attribution_journeys", "fct_attribution_credits", "mart_attribution_markov",
+                 "mart_channel_attribution", "mart_campaign_performance"}
 
 
 def _run(settings, as_of=None):
@@ -67,6 +77,7 @@ def test_daily_job_builds_staging_and_is_idempotent(settings, landing):
                         and e.asset_key == dg.AssetKey(["marts", "mart_value_model_fit"])]
     assert fit_observations[0]["full_status"].value == "fitted"
     assert fit_observations[0]["full_r"].value == pytest.approx(full_fit[1], rel=1e-4)
+    _assert_channel_marts(settings.warehouse, meta)
     # a rerun as of an earlier date (a backfill) counts only what had happened by then
     again, meta2, _ = _run(settings, as_of="2026-01-31")
     assert again.success
@@ -90,6 +101,75 @@ def test_daily_job_builds_staging_and_is_idempotent(settings, landing):
     assert resolved.recall > baseline.recall
     # the rules lose next to nothing of what the identifiers allow
     assert resolved.recall >= 0.99 * ceiling.recall
+    _assert_channel_bad_input_is_named(settings.warehouse)
+
+
+def _assert_channel_marts(warehouse: Path, meta) -> None:
+    """The channel group on 45 days of demo data: every mart built, figures that reconcile."""
+    assert {f"marts/{name}" for name in CHANNEL_MARTS} <= set(meta)
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        def one(sql):
+            return con.execute(sql).fetchone()
+
+        assert one("select count(*) from marts.mart_order_contribution") == one("select count(*) from core.fct_orders")
+        kept = one("select sum(net_revenue_cny), count(*) filter (where contribution_margin_cny is null) "
+                   "from marts.mart_order_contribution")
+        assert kept[0] > 0 and kept[1] == 0  # every order costed: the seeds cover the demo's categories and channels
+        # new customers over all channels and months = customers with a first order = profiles with a cohort
+        acquired = one("select count(*) from marts.mart_customer_profile where cohort_month is not null")
+        assert one("select sum(new_customers) from marts.mart_channel_acquisition")[0] == acquired[0] > 0
+        assert one("select count(*) from marts.mart_customer_profile "
+                   "where cohort_month is not null and acquisition_reporting_channel is null") == (0,)
+        # 45 days of history: no cohort's 90-day window is over, so no partial figure is shown
+        assert one("select count(contribution_first_90d_cny), count(contribution_first_365d_cny) "
+                   "from marts.mart_channel_acquisition") == (0, 0)
+        spend_channels = one("select count(distinct reporting_channel) from marts.mart_channel_acquisition "
+                             "where spend_cny > 0")[0]
+        assert spend_channels >= 3
+        # month 0 of every cohort: everyone was active
+        assert one("select min(retention_share), max(retention_share) from marts.mart_cohort_retention "
+                   "where months_since_acquisition = 0") == (1.0, 1.0)
+        assert one("select sum(markov_share) from marts.mart_attribution_markov")[0] == pytest.approx(1.0)
+        touched = one("select count(*) from marts.mart_attribution_journeys where is_converted and touch_count > 0")[0]
+        assert touched > 0
+        per_model = dict(con.execute("select attribution_model, sum(attributed_conversions) "
+                                     "from marts.mart_channel_attribution group by 1").fetchall())
+        assert set(per_model) == {"first_touch", "last_touch", "linear", "position_based", "time_decay", "markov"}
+        assert all(value == pytest.approx(touched) for value in per_model.values())
+        assert one("select count(*) from marts.mart_campaign_performance") == one(
+            "select count(*) from staging.stg_crm__campaigns")
+
+
+def _assert_channel_bad_input_is_named(warehouse: Path) -> None:
+    """A campaign in a currency without a rate, a category without a margin and a sales channel
+    without a commission fail the build with tests naming them; a campaign without spend counts 0."""
+    with duckdb.connect(str(warehouse)) as con:
+        campaigns = [row[0] for row in con.execute(
+            "select campaign_id from staging.stg_crm__campaigns where spend_amount > 0 order by campaign_id").fetchall()]
+        con.execute("update staging.stg_crm__campaigns set currency = 'GBP' where campaign_id = ?", [campaigns[0]])
+        con.execute("update staging.stg_crm__campaigns set spend_amount = null where campaign_id = ?", [campaigns[1]])
+        con.execute("update core.fct_order_items set category = 'garden' "
+                    "where order_item_id = (select min(order_item_id) from core.fct_order_items)")
+        con.execute("update core.fct_orders set channel = 'tiktok_shop' "
+                    "where order_id = (select min(order_id) from core.fct_orders)")
+    dbt = Path(sys.executable).parent / "dbt"
+    out = subprocess.run([str(dbt), "build", "--select", "path:models/intermediate/channels", "path:models/marts/channels",
+                          "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+                         capture_output=True, text=True, env=os.environ)
+    assert out.returncode != 0
+    for test in ("assert_campaign_spend_converts_to_cny", "assert_order_items_have_category_margins",
+                 "assert_sales_channels_have_commission_rates"):
+        assert f"FAIL 1 {test}" in out.stdout
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        missing_rate = stored_test_failures(con, "assert_campaign_spend_converts_to_cny")
+        assert [(row["campaign_id"], row["currency"]) for row in missing_rate] == [(campaigns[0], "GBP")]
+        assert [row["category"] for row in stored_test_failures(con, "assert_order_items_have_category_margins")] == [
+            "garden"]
+        assert [row["sales_channel"] for row in stored_test_failures(
+            con, "assert_sales_channels_have_commission_rates")] == ["tiktok_shop"]
+        days, spend = con.execute("select count(*), sum(spend_cny) from intermediate.int_campaign_spend_daily "
+                                  "where campaign_id = ?", [campaigns[1]]).fetchone()
+        assert days > 0 and spend == 0
 
 
 def test_a_file_missing_a_column_fails_its_asset_by_name(settings, landing):

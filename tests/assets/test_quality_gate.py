@@ -65,6 +65,10 @@ def test_a_clean_run_checks_and_publishes(published):
         assert profiles == con.execute("select row_count from _publish.published_tables "
                                        "where table_name = 'mart_customer_profile'").fetchone()[0] > 0
         assert con.execute("select count(*) from dim_customers").fetchone()[0] == profiles
+        # the channel marts are served beside the segment marts
+        served = {row[0] for row in con.execute("select table_name from _publish.published_tables").fetchall()}
+        assert {"mart_order_contribution", "mart_channel_acquisition", "mart_cohort_retention",
+                "mart_channel_attribution", "mart_campaign_performance", "fct_attribution_credits"} <= served
 
 
 def _order(order_id, at="2026-02-20 10:00:00", total=100, **extra):
