@@ -195,24 +195,34 @@ def _dbt(command: str, selection: list[str]) -> subprocess.CompletedProcess:
     return out
 
 
-SEGMENT_SELECTION = ["path:models/intermediate/segments", "path:models/marts", "rfm_segments", "lifecycle_stages",
-                     "value_weights", "value_tiers", "brand_loyalty_offers", "assert_rfm_segments_cover_every_cell"]
+# dbt selections of the mart groups `mdw bench segments|channels` time: models, their seeds, and
+# (by dbt's eager test selection) their data, unit and singular tests.
+MART_GROUPS = {
+    "segments": ("Segment and value marts",
+                 ["path:models/intermediate/segments", "path:models/marts/segments", "rfm_segments",
+                  "lifecycle_stages", "value_weights", "value_tiers", "brand_loyalty_offers"]),
+    "channels": ("Channel economics and attribution marts",
+                 ["path:models/intermediate/channels", "path:models/marts/channels", "channel_map",
+                  "channel_commission_rates", "category_margins", "attribution_touch_types"]),
+}
 
 
-def run_segments_benchmark(scale_label: str, record: bool) -> int:
-    """Time `dbt build` of the segment and value marts (with their seeds, data tests and unit
-    tests) on the warehouse MDW_WAREHOUSE points at, as built by `mdw run`; per-model times come
-    from dbt's run_results.json."""
+def run_mart_group_benchmark(group: str, scale_label: str, record: bool) -> int:
+    """Time `dbt build` of one mart group (models, seeds, data tests and unit tests) on the
+    warehouse MDW_WAREHOUSE points at, as built by `mdw run`; per-model times come from dbt's
+    run_results.json."""
     import duckdb
 
     from dagster_project.config import DBT_PROJECT_DIR, export_environment
 
+    title, selection = MART_GROUPS[group]
     settings = export_environment()
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         customers = con.execute("select count(*) from core.dim_customers").fetchone()[0]
         orders = con.execute("select count(*) from core.fct_orders").fetchone()[0]
+        touchpoints = con.execute("select count(*) from core.fct_touchpoints").fetchone()[0]
     started = time.perf_counter()
-    _dbt("build", SEGMENT_SELECTION)
+    _dbt("build", selection)
     total = time.perf_counter() - started
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     results = json.loads((DBT_PROJECT_DIR / "target" / "run_results.json").read_text(encoding="utf-8"))
@@ -220,22 +230,23 @@ def run_segments_benchmark(scale_label: str, record: bool) -> int:
                      if r["unique_id"].startswith("model.")), key=lambda item: -item[1])
     model_seconds = sum(seconds for _, seconds in models)
     checks = sum(r["execution_time"] for r in results["results"] if not r["unique_id"].startswith("model."))
-    print(f"Segment marts benchmark ({scale_label}) on {settings.warehouse} ({_machine()})")
-    print(f"  {customers:,} customers, {orders:,} orders")
+    sizes = f"{customers:,} customers, {orders:,} orders, {touchpoints:,} touchpoints"
+    print(f"{title} benchmark ({scale_label}) on {settings.warehouse} ({_machine()})")
+    print(f"  {sizes}")
     print(f"  dbt build: {total:.1f}s wall (start-up included), peak memory {peak_mb:,.0f} MB")
     print(f"  models: {model_seconds:.1f}s summed over {len(models)} models ({customers / model_seconds:,.0f} "
           f"customers/s); seeds and tests: {checks:.1f}s summed (two threads run side by side)")
     for name, seconds in models:
         print(f"    {name:<40} {seconds:6.2f}s")
     if record:
-        _write_block(f"segments {scale_label}", [
-            f"### Segment and value marts, {scale_label}",
-            f"Measured {datetime.now(UTC):%Y-%m-%d} on {_machine()} with `mdw bench segments --label \"{scale_label}\"` "
+        _write_block(f"{group} {scale_label}", [
+            f"### {title}, {scale_label}",
+            f"Measured {datetime.now(UTC):%Y-%m-%d} on {_machine()} with `mdw bench {group} --label \"{scale_label}\"` "
             "after `mdw run`.",
             "",
-            f"{customers:,} customers, {orders:,} orders. `dbt build` of the marts with their seeds, data tests "
-            f"and unit tests: **{total:.1f} s** wall, dbt start-up included; peak memory {peak_mb:,.0f} MB. "
-            f"Models alone: {model_seconds:.1f} s summed ({customers / model_seconds:,.0f} customers/s).",
+            f"{sizes}. `dbt build` of the group with its seeds, data tests and unit tests: **{total:.1f} s** wall, "
+            f"dbt start-up included; peak memory {peak_mb:,.0f} MB. Models alone: {model_seconds:.1f} s summed "
+            f"({customers / model_seconds:,.0f} customers/s).",
             "",
             "| model | seconds |",
             "|---|---:|",

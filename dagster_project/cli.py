@@ -162,11 +162,12 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_on_warehouse(args: argparse.Namespace) -> int:
-    """`mdw bench identity|segments|quality`: timings on the warehouse MDW_WAREHOUSE points at."""
+    """`mdw bench identity|segments|channels|quality`: timings on the warehouse MDW_WAREHOUSE points at."""
     from dagster_project import bench
 
-    runner = {"identity": bench.run_identity_benchmark, "segments": bench.run_segments_benchmark,
-              "quality": bench.run_quality_benchmark}[args.bench_command]
+    if args.bench_command in bench.MART_GROUPS:
+        return bench.run_mart_group_benchmark(args.bench_command, args.label, record=not args.no_record)
+    runner = {"identity": bench.run_identity_benchmark, "quality": bench.run_quality_benchmark}[args.bench_command]
     return runner(args.label, record=not args.no_record)
 
 
@@ -240,6 +241,7 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.set_defaults(func=cmd_bench)
     for name, help_text in (("identity", "identity resolution time on the current warehouse"),
                             ("segments", "segment and value marts build time on the current warehouse"),
+                            ("channels", "channel economics and attribution marts build time on the current warehouse"),
                             ("quality", "Great Expectations suites against the dbt build time")):
         on_warehouse = bench_sub.add_parser(name, help=help_text)
         on_warehouse.add_argument("--label", default="current warehouse",
