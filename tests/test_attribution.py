@@ -1,5 +1,7 @@
 """Markov removal effects on journeys solved by hand (dagster_project/attribution.py)."""
 
+from itertools import pairwise
+
 import pandas as pd
 import pytest
 
@@ -11,7 +13,7 @@ def _transitions(paths: list[tuple[str, bool]]) -> pd.DataFrame:
     rows = []
     for path, converted in paths:
         states = ["start", *path.split(" > "), "conversion" if converted else "null"]
-        rows += [{"from_state": a, "to_state": b, "transitions": 1} for a, b in zip(states, states[1:], strict=False)]
+        rows += [{"from_state": a, "to_state": b, "transitions": 1} for a, b in pairwise(states)]
     return pd.DataFrame(rows)
 
 

@@ -7,6 +7,8 @@ scratch DuckDB database (vectorised SQL, one partitioned COPY per file kind), ne
 The people behind the records are simulated first (name, identifiers, city, purchase rhythm,
 drop-out, decline, brand preference, social accounts, consent); every record written to the
 landing folder is an observation of one of them, and `ground_truth/identity.parquet` says which.
+Campaign exposures cause some of their orders; `ground_truth/channel_lift.csv` and
+`ground_truth/caused_orders.csv` say how many and which, so attribution can be checked.
 """
 
 from __future__ import annotations
@@ -41,6 +43,25 @@ SOCIAL_EVENTS_PER_SCALE_YEAR = 2_000_000
 SURVEY_SHARE_OF_ORDERS = 0.05
 SENDS_PER_SCALE_YEAR = 125_000
 MEAN_ORDERS_PER_BUYER_DAY = 0.041
+
+# Causal lift: the chance that one exposure (one person reached by one campaign) makes that person
+# place an extra order within CAUSED_ORDER_DAYS. Channels missing here leave no exposure records
+# in the feeds (search, display, events) and cause nothing the data could show.
+LIFT_PER_EXPOSURE = {"email": 0.3, "sms": 0.15, "wechat": 0.4, "paid_social": 0.45}
+CAUSED_ORDER_DAYS = 10
+CAUSED_WITH_PROMO = 0.3  # share of caused orders where the buyer used the campaign's promo code
+
+# Spend per campaign in CNY at scale 1, by channel, times a factor for the month it starts in
+# (11.11 in November, the December peak, Spring Festival lull in February) and lognormal noise.
+SPEND_LEVEL_CNY = {"paid_search": 4.0e5, "display": 2.5e5, "paid_social": 2.5e5, "offline_event": 1.2e5,
+                   "wechat": 3.0e4, "sms": 1.5e4, "email": 1.0e4}
+SPEND_MONTH_FACTOR = {2: 0.6, 11: 1.6, 12: 1.9}
+
+# Marketplace-acquired people: they buy mostly on the marketplace, bigger baskets of cheap-margin
+# goods (relative weights of their favourite categories; the rest weigh 1).
+MARKETPLACE_ORDER_SHARE = 0.8
+MARKETPLACE_BASKET = 1.25
+MARKETPLACE_CATEGORY_WEIGHTS = {"electronics": 8.0, "footwear": 4.0, "beverages": 3.0, "snacks": 3.0}
 
 
 @dataclass
@@ -104,9 +125,14 @@ def _people(rng, n: int, days: int) -> dict[str, np.ndarray]:
     city = np.where(is_cn, city_cn, city_all)
     pre_window = rng.random(n) < 0.4
     acq_t = np.where(pre_window, -rng.integers(DAY, 3 * 365 * DAY, n), rng.integers(0, days * DAY, n))
+    lead = rng.choice(len(vocab.LEAD_SOURCES), size=n,
+                      p=np.array(vocab.LEAD_SOURCE_WEIGHTS) / sum(vocab.LEAD_SOURCE_WEIGHTS))
+    marketplace = lead == vocab.LEAD_SOURCES.index("marketplace")
     n_cat = len(vocab.CATEGORIES)
     cat_pop = np.linspace(2.0, 0.6, n_cat)
-    top_cats = np.stack([rng.choice(n_cat, size=n, p=cat_pop / cat_pop.sum()) for _ in range(3)], axis=1)
+    mp_pop = np.array([MARKETPLACE_CATEGORY_WEIGHTS.get(c[0], 1.0) for c in vocab.CATEGORIES])
+    top_cats = np.stack([np.where(marketplace, rng.choice(n_cat, size=n, p=mp_pop / mp_pop.sum()),
+                                  rng.choice(n_cat, size=n, p=cat_pop / cat_pop.sum())) for _ in range(3)], axis=1)
     has_social = rng.random(n) < 0.55
     platform1 = np.where(
         is_cn | (rng.random(n) < 0.5),
@@ -136,8 +162,7 @@ def _people(rng, n: int, days: int) -> dict[str, np.ndarray]:
         "phone_prefix": rng.choice(np.array(vocab.MOBILE_PREFIXES), size=n),
         "acq_t": acq_t,
         "is_crm": rng.random(n) < 0.6,
-        "lead": rng.choice(len(vocab.LEAD_SOURCES), size=n,
-                           p=np.array(vocab.LEAD_SOURCE_WEIGHTS) / sum(vocab.LEAD_SOURCE_WEIGHTS)),
+        "lead": lead,
         "consent": rng.random(n) < 0.7,
         "is_buyer": rng.random(n) < 0.85,
         "rate": rng.gamma(0.9, MEAN_ORDERS_PER_BUYER_DAY / 0.9, n),
@@ -145,9 +170,10 @@ def _people(rng, n: int, days: int) -> dict[str, np.ndarray]:
         "declines": declines,
         "decay_start": window_start + rng.random(n) * 0.5 * (days * DAY - window_start),
         "decay_tau": rng.uniform(30, 90, n) * DAY,
-        "channel": rng.choice(4, size=n, p=[0.35, 0.3, 0.25, 0.1]),
+        "channel": np.where(marketplace, vocab.ORDER_CHANNELS.index("marketplace"),
+                            rng.choice(4, size=n, p=[0.35, 0.3, 0.25, 0.1])),
         "p_store": rng.beta(1.2, 2.5, n),
-        "basket": rng.lognormal(0, 0.35, n),
+        "basket": rng.lognormal(0, 0.35, n) * np.where(marketplace, MARKETPLACE_BASKET, 1.0),
         "top_cats": top_cats,
         "platform1": platform1,
         "platform2": platform2,
@@ -166,14 +192,18 @@ def _people(rng, n: int, days: int) -> dict[str, np.ndarray]:
 # --------------------------------------------------------------------------------------------
 
 
-def _campaigns(rng, days: int, scale: float) -> dict[str, np.ndarray]:
+def _campaigns(rng, start_date: date, days: int, scale: float) -> dict[str, np.ndarray]:
     n = max(3, round(48 * days / 365))
     channel = rng.choice(len(vocab.CAMPAIGN_CHANNELS), size=n,
                          p=np.array(vocab.CAMPAIGN_CHANNEL_WEIGHTS) / sum(vocab.CAMPAIGN_CHANNEL_WEIGHTS))
     start = np.sort(rng.integers(0, max(1, days - 3), n))
     duration = rng.integers(3, 22, n)
     direct = np.isin(channel, [vocab.CAMPAIGN_CHANNELS.index(c) for c in vocab.DIRECT_CHANNELS])
-    spend = np.where(direct, rng.uniform(5e3, 5e4, n), rng.uniform(5e4, 5e5, n)) * max(scale, 0.05)
+    level = np.array([SPEND_LEVEL_CNY[c] for c in vocab.CAMPAIGN_CHANNELS])[channel]
+    month = (np.datetime64(start_date, "D") + start.astype("timedelta64[D]")).astype("datetime64[M]").astype(
+        np.int64) % 12 + 1
+    month_factor = np.array([SPEND_MONTH_FACTOR.get(m, 1.0) for m in range(1, 13)])[month - 1]
+    spend = level * month_factor * rng.lognormal(0, 0.3, n) * max(scale, 0.05)
     return {
         "cid": np.arange(n),
         "channel": channel,
@@ -205,7 +235,13 @@ def _active_campaign(rng, camp, day: np.ndarray, allowed: np.ndarray) -> np.ndar
 # --------------------------------------------------------------------------------------------
 
 
-def _orders(rng, people, camp, cum, days: int, extra_person=None, extra_t=None, extra_campaign=None):
+def _orders(rng, people, camp, cum, days: int, extra_person=None, extra_t=None, extra_campaign=None,
+            extra_cause=None):
+    """Orders from each buyer's rhythm plus the extra ones campaigns caused.
+
+    extra_campaign is the campaign an extra order carries (-1: none), extra_cause the campaign
+    whose exposure caused it (-1: not caused by an exposure); `cause` keeps it as ground truth.
+    """
     n = len(people["pid"])
     buyer = people["is_buyer"]
     lo = np.maximum(people["acq_t"], 0).astype(float)
@@ -220,16 +256,23 @@ def _orders(rng, people, camp, cum, days: int, extra_person=None, extra_t=None, 
     keep = ~decl | (rng.random(len(t)) < np.exp(-(t - people["decay_start"][person]) / people["decay_tau"][person]))
     person, t = person[keep], t[keep]
     campaign = np.full(len(t), -1)
+    cause = np.full(len(t), -1)
     if extra_person is not None:
         person = np.concatenate([person, extra_person])
         t = np.concatenate([t, extra_t])
         campaign = np.concatenate([campaign, extra_campaign])
+        cause = np.concatenate([cause, extra_cause if extra_cause is not None else np.full(len(extra_t), -1)])
     order = np.argsort(t, kind="stable")
-    person, t, campaign = person[order], t[order], campaign[order]
+    person, t, campaign, cause = person[order], t[order], campaign[order], cause[order]
     m = len(t)
     day = t // DAY
     is_china = people["city"][person] < N_CHINA_CITIES
-    channel = np.where(rng.random(m) < 0.7, people["channel"][person], rng.integers(0, 4, m))
+    own_r = rng.random(m)
+    channel = np.where(own_r < 0.7, people["channel"][person], rng.integers(0, 4, m))
+    # marketplace-acquired people stay mostly on the marketplace, now and then the brand's own web, app or shop
+    marketplace = vocab.ORDER_CHANNELS.index("marketplace")
+    channel = np.where(people["lead"][person] == vocab.LEAD_SOURCES.index("marketplace"),
+                       np.where(own_r < MARKETPLACE_ORDER_SHARE, marketplace, rng.integers(0, 3, m)), channel)
     channel = np.where(~is_china & (channel == 2), 0, channel)  # no shops abroad
     store = np.where(channel == 2, people["city"][person] * STORES_PER_CITY + rng.integers(0, STORES_PER_CITY, m), -1)
     promo_campaign = _active_campaign(rng, camp, day, np.ones(len(camp["cid"]), bool))
@@ -262,6 +305,7 @@ def _orders(rng, people, camp, cum, days: int, extra_person=None, extra_t=None, 
         "store": store,
         "currency": currency,
         "campaign": campaign,
+        "cause": cause,
         "logged_in": logged_in,
         "give_phone": give_phone & ~counter,
         "give_email": give_email,
@@ -322,6 +366,9 @@ def _activity(rng, people, camp, days: int, scale: float):
         return None
     target = SENDS_PER_SCALE_YEAR * scale * days / 365 / len(direct_ids)
     reach_ok = people["is_crm"] & people["consent"]
+    # CRM teams target engaged members: people active on social are picked more often, so the
+    # same people meet the brand's campaigns on several channels
+    weight = 1 + np.where(people["platform1"] >= 0, people["activity"], 0)
     parts = []
     for c in direct_ids:
         start_t = camp["start"][c] * DAY
@@ -333,8 +380,9 @@ def _activity(rng, people, camp, days: int, scale: float):
             eligible &= people["has_phone"]
         pool = np.flatnonzero(eligible)
         size = min(len(pool), int(rng.poisson(target)))
-        if size:
-            parts.append((c, rng.choice(pool, size=size, replace=False)))
+        if size:  # weighted sample without replacement (Efraimidis-Spirakis: the largest u ** (1 / w))
+            keys = rng.random(len(pool)) ** (1 / weight[pool])
+            parts.append((c, np.sort(pool[np.argpartition(-keys, size - 1)[:size]])))
     if not parts:
         return None
     camp_of = np.concatenate([np.full(len(p), c) for c, p in parts])
@@ -375,7 +423,38 @@ def _activity(rng, people, camp, days: int, scale: float):
     conv = act["type"] == "converted"
     conversions = (act["person"][conv], act["t"][conv], act["campaign"][conv])
     unsubs = (act["person"][act["type"] == "unsubscribed"], act["t"][act["type"] == "unsubscribed"])
-    return act, conversions, unsubs
+    # one exposure per person and campaign, at its strongest contact (clicked > opened > delivered)
+    reached = ~bounced
+    exposures = (person[reached], camp_of[reached],
+                 np.where(clicked, t_click, np.where(opened, t_open, t_deliv))[reached])
+    return act, conversions, unsubs, exposures
+
+
+def _exposures(direct, social, n_campaigns: int):
+    """One exposure per person and campaign: the direct contact if there was one, else the first
+    campaign engagement on social (social rows come sorted by time)."""
+    on_campaign = social["campaign"] >= 0
+    person = np.concatenate([direct[0], social["person"][on_campaign]])
+    campaign = np.concatenate([direct[1], social["campaign"][on_campaign]])
+    t = np.concatenate([direct[2], social["t"][on_campaign]])
+    _, first = np.unique(person * n_campaigns + campaign, return_index=True)
+    return person[first], campaign[first], t[first]
+
+
+def _caused_orders(rng, people, camp, exposures, days: int):
+    """Extra orders that exposures cause within CAUSED_ORDER_DAYS, with the channel's lift.
+
+    Only buyers order, inside the window and before they drift away. A caused order carries the
+    causing campaign's promo code CAUSED_WITH_PROMO of the time, otherwise no campaign.
+    """
+    person, campaign, t = exposures
+    lift = np.array([LIFT_PER_EXPOSURE.get(c, 0.0) for c in vocab.CAMPAIGN_CHANNELS])[camp["channel"][campaign]]
+    t_order = t + rng.integers(600, CAUSED_ORDER_DAYS * DAY, len(t))
+    caused = ((rng.random(len(t)) < lift) & people["is_buyer"][person] & (t_order < days * DAY)
+              & (t_order < people["drop_t"][person]))
+    person, t_order, campaign = person[caused], t_order[caused], campaign[caused]
+    carried = np.where(rng.random(len(person)) < CAUSED_WITH_PROMO, campaign, -1)
+    return person, t_order, carried, campaign
 
 
 def _contacts(rng, people, unsubs, days: int):
@@ -634,7 +713,7 @@ def generate(out: Path, start_date: date, days: int, scale: float, seed: int,
     if days < 1 or scale <= 0:
         raise ValueError("days must be >= 1 and scale > 0")
     rng = np.random.default_rng(seed)
-    steps = tqdm(total=9, desc="generate", unit="step", disable=not progress)
+    steps = tqdm(total=12, desc="generate", unit="step", disable=not progress)
 
     def step(name: str) -> None:
         steps.set_postfix_str(name)
@@ -642,7 +721,7 @@ def generate(out: Path, start_date: date, days: int, scale: float, seed: int,
 
     n = max(50, round(PEOPLE_PER_SCALE * scale))
     people = _people(rng, n, days)
-    camp = _campaigns(rng, days, scale)
+    camp = _campaigns(rng, start_date, days, scale)
     season = _seasonality(start_date, days)
     lift = np.ones(days)
     for s, e in zip(camp["start"], camp["end"], strict=True):
@@ -650,19 +729,13 @@ def generate(out: Path, start_date: date, days: int, scale: float, seed: int,
     cum = np.concatenate([[0.0], np.cumsum(season * lift)])
     step("people")
     act = _activity(rng, people, camp, days, scale)
-    conv_person, conv_t, conv_camp = act[1] if act else (None, None, None)
-    if conv_person is not None:
-        ok = (conv_t < days * DAY) & people["is_buyer"][conv_person]
-        conv_person, conv_t, conv_camp = conv_person[ok], conv_t[ok], conv_camp[ok]
-    unsubscribes = act[2] if act else (np.array([], int), np.array([], int))
+    none = np.array([], np.int64)
+    conv_person, conv_t, conv_camp = act[1] if act else (none, none, none)
+    ok = (conv_t < days * DAY) & people["is_buyer"][conv_person]
+    conv_person, conv_t, conv_camp = conv_person[ok], conv_t[ok], conv_camp[ok]
+    unsubscribes = act[2] if act else (none, none)
+    direct_exposures = act[3] if act else (none, none, none)
     step("campaign activity")
-    orders, items = _orders(rng, people, camp, cum, days, conv_person, conv_t, conv_camp)
-    step("orders")
-    contacts = _contacts(rng, people, unsubscribes, days)
-    step("contacts")
-    surveys = _surveys(rng, people, orders, days)
-    step("surveys")
-    catalog = _catalog(rng)
 
     if out.exists():
         shutil.rmtree(out)
@@ -681,6 +754,30 @@ def generate(out: Path, start_date: date, days: int, scale: float, seed: int,
     con.execute("set preserve_insertion_order = false")  # every COPY sorts explicitly
     con.execute(f"set variable t0 = timestamp '{start_date.isoformat()} 00:00:00'")
     con.execute(_MACROS)
+
+    # Social engagements come before orders: campaign posts people engage with cause orders.
+    # They wait in the scratch database, so their arrays are freed before the orders are drawn.
+    social = _social(rng, people, camp, cum, days, scale)
+    exposures = _exposures(direct_exposures, social, len(camp["cid"]))
+    _table(con, "social_raw", social)
+    del social, direct_exposures
+    step("social")
+    caused_person, caused_t, caused_camp, caused_cause = _caused_orders(rng, people, camp, exposures, days)
+    in_window = exposures[2] < days * DAY
+    exposures_per_channel = np.bincount(camp["channel"][exposures[1][in_window]],
+                                        minlength=len(vocab.CAMPAIGN_CHANNELS))
+    del exposures
+    orders, items = _orders(rng, people, camp, cum, days,
+                            np.concatenate([conv_person, caused_person]), np.concatenate([conv_t, caused_t]),
+                            np.concatenate([conv_camp, caused_camp]),
+                            np.concatenate([np.full(len(conv_t), -1), caused_cause]))
+    step("orders")
+    contacts = _contacts(rng, people, unsubscribes, days)
+    step("contacts")
+    surveys = _surveys(rng, people, orders, days)
+    step("surveys")
+    catalog = _catalog(rng)
+
     _people_sql_table(con, people)
     con.register("catalog", catalog)
     con.register("camp_raw", pa.table({k: v for k, v in camp.items()}))
@@ -869,10 +966,9 @@ def generate(out: Path, start_date: date, days: int, scale: float, seed: int,
     _write_kind(con, "order_rows", "oid, version, pid, delivery_day", "delivery_day, oid, version", tmp, out, "orders", "orders.jsonl", start_date, summary)
     step("write orders")
 
-    # ---- social engagements
-    social = _social(rng, people, camp, cum, days, scale)
-    _table(con, "social_raw", social)
-    del social
+    _write_lift_truth(con, truth_dir, exposures_per_channel)
+
+    # ---- social engagements (drawn before the orders, see above)
     con.register("social_texts", pa.table({"i": np.arange(len(vocab.SOCIAL_TEXTS)), "v": vocab.SOCIAL_TEXTS}))
     con.register("event_types", pa.table({"i": np.arange(len(vocab.SOCIAL_EVENT_TYPES)),
                                           "v": vocab.SOCIAL_EVENT_TYPES}))
@@ -958,6 +1054,28 @@ def generate(out: Path, start_date: date, days: int, scale: float, seed: int,
     steps.close()
     summary.seconds = time.perf_counter() - t_start
     return summary
+
+
+def _write_lift_truth(con, truth_dir: Path, exposures_per_channel: np.ndarray) -> None:
+    """caused_orders.csv (every caused order that landed, with its cause) and channel_lift.csv."""
+    con.execute("""
+        create table caused_rows as
+        select b.order_id, c.channel_name as channel, c.campaign_id
+        from order_base as b
+        join campaigns as c on c.cid = b.cause
+        where b.oid in (select oid from order_rows)
+    """)
+    con.execute(f"copy (select * from caused_rows order by order_id) to '{truth_dir / 'caused_orders.csv'}' "
+                "(format csv, header true)")
+    caused = dict(con.execute("select channel, count(*) from caused_rows group by channel").fetchall())
+    total = sum(caused.values())
+    with open(truth_dir / "channel_lift.csv", "w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["channel", "lift_per_exposure", "exposures", "caused_orders", "caused_share"])
+        for i, channel in sorted(enumerate(vocab.CAMPAIGN_CHANNELS), key=lambda c: c[1]):
+            k = caused.get(channel, 0)
+            writer.writerow([channel, LIFT_PER_EXPOSURE.get(channel, 0.0), int(exposures_per_channel[i]), k,
+                             round(k / total, 6) if total else 0.0])
 
 
 def _table(con, name: str, arrays: dict[str, np.ndarray]) -> None:

@@ -5,11 +5,14 @@ import csv
 import hashlib
 import json
 import re
+from datetime import date
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from dagster_project.demo import vocab
+from dagster_project.demo.generator import FX_TO_CNY as FX
 from dagster_project.demo.generator import generate
 from dagster_project.ingest.contract import FEEDS
 from tests.conftest import SMALL
@@ -161,3 +164,92 @@ def test_ground_truth_covers_every_record(small_landing):
 def test_rejects_nonsense_sizes(tmp_path, bad):
     with pytest.raises(ValueError):
         generate(tmp_path / "landing", progress=False, **{**SMALL, **bad})
+
+
+# --------------------------------------------------------------------------------------------
+# Channel economics and attribution: a year, so every campaign channel and both peaks occur
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def year_landing(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("year")
+    generate(root / "landing", start_date=date(2025, 1, 1), days=365, scale=0.02, seed=11, progress=False)
+    return root / "landing"
+
+
+def _order_ids_in_files(landing: Path) -> set[str]:
+    """Order ids as the landing files hold them, read from the text so broken lines count too."""
+    return {m for p in landing.glob("orders/*/orders.jsonl")
+            for m in re.findall(r'"order_id":"(ORD\d{10})"', p.read_text(encoding="utf-8"))}
+
+
+def test_channel_lift_truth_adds_up(year_landing):
+    truth = year_landing.parent / "ground_truth"
+    lift = _csv_rows(truth, "channel_lift.csv")
+    caused = _csv_rows(truth, "caused_orders.csv")
+    assert [r["channel"] for r in lift] == sorted(vocab.CAMPAIGN_CHANNELS)
+    assert sum(float(r["caused_share"]) for r in lift) == pytest.approx(1, abs=1e-4)
+    lifted = [r for r in lift if float(r["lift_per_exposure"]) > 0 and int(r["exposures"]) > 0]
+    assert len(lifted) >= 3, "exposures on several channels"
+    assert all(int(r["caused_orders"]) > 0 for r in lifted)
+    assert all(int(r["caused_orders"]) == 0 for r in lift if float(r["lift_per_exposure"]) == 0)
+    for r in lift:  # the counts are those of caused_orders.csv
+        assert int(r["caused_orders"]) == sum(c["channel"] == r["channel"] for c in caused)
+        assert float(r["caused_share"]) == pytest.approx(int(r["caused_orders"]) / len(caused), abs=1e-5)
+    # caused orders are a visible minority of all orders
+    assert 0.03 < len(caused) / len(_order_ids_in_files(year_landing)) < 0.2
+
+
+def test_caused_orders_landed_after_an_exposure(year_landing):
+    truth = year_landing.parent / "ground_truth"
+    caused = _csv_rows(truth, "caused_orders.csv")
+    landed = _order_ids_in_files(year_landing)
+    malformed_ids = sum(1 for r in _csv_rows(truth, "malformed.csv")
+                        if r["file"].startswith("orders/") and r["kind"] == "missing_required_id")
+    assert caused and len({c["order_id"] for c in caused} - landed) <= malformed_ids
+    campaigns = {c["campaign_id"]: c["channel"] for c in _csv_rows(year_landing, "crm/*/campaigns.csv")}
+    assert all(campaigns[c["campaign_id"]] == c["channel"] for c in caused)
+    # some buyers use the causing campaign's promo code, most do not
+    orders = {o["order_id"]: o for o in _json_lines(year_landing, "orders/*/orders.jsonl") if o["order_id"]}
+    carried = [orders[c["order_id"]]["campaign_id"] == c["campaign_id"] for c in caused if c["order_id"] in orders]
+    assert 0.15 < sum(carried) / len(carried) < 0.6
+
+
+def test_campaign_spend_differs_by_channel(year_landing):
+    latest: dict[str, tuple[str, float]] = {}
+    for r in _csv_rows(year_landing, "crm/*/campaigns.csv"):  # in delivery order: revisions come later
+        with contextlib.suppress(ValueError):  # the deliberately non-numeric spend
+            latest[r["campaign_id"]] = (r["channel"], float(r["spend"]) * FX[r["currency"]])
+    by_channel: dict[str, list[float]] = {}
+    for channel, spend in latest.values():
+        by_channel.setdefault(channel, []).append(spend)
+    mean = {c: sum(v) / len(v) for c, v in by_channel.items()}
+    assert mean["paid_search"] > 3 * mean["email"]
+    assert min(mean[c] for c in ("paid_search", "display", "paid_social") if c in mean) > max(
+        mean[c] for c in ("email", "sms", "wechat") if c in mean)
+
+
+def test_marketplace_acquired_people_buy_on_the_marketplace(year_landing):
+    con = duckdb.connect()
+    truth = year_landing.parent / "ground_truth" / "identity.parquet"
+    person = dict(con.execute(f"select record_id, person_id from '{truth}' where \"table\" in ('contacts', 'orders')")
+                  .fetchall())
+    lead = {person[c["contact_id"]]: c["lead_source"] for c in _csv_rows(year_landing, "crm/*/contacts.csv")
+            if c["contact_id"] in person}
+    channels: dict[bool, list[str]] = {True: [], False: []}
+    revenue: dict[str, float] = {}
+    for o in _json_lines(year_landing, "orders/*/orders.jsonl"):
+        p = person.get(o["order_id"])
+        if p in lead and o["status"] == "paid":  # each order once, as first delivered
+            channels[lead[p] == "marketplace"].append(o["channel"])
+            revenue[p] = revenue.get(p, 0.0) + FX[o["currency"]] * sum(i["quantity"] * i["unit_price"]
+                                                                        for i in o["items"])
+    mp_share = {k: v.count("marketplace") / len(v) for k, v in channels.items()}
+    assert mp_share[True] > 0.7
+    assert mp_share[False] < 0.3
+    per_lead: dict[str, list[float]] = {}
+    for p, source in lead.items():
+        per_lead.setdefault(source, []).append(revenue.get(p, 0.0))
+    mean = {s: sum(v) / len(v) for s, v in per_lead.items()}
+    assert max(mean, key=mean.get) == "marketplace"
