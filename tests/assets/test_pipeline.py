@@ -152,10 +152,16 @@ def _assert_channel_bad_input_is_named(warehouse: Path) -> None:
                     "where order_item_id = (select min(order_item_id) from core.fct_order_items)")
         con.execute("update core.fct_orders set channel = 'tiktok_shop' "
                     "where order_id = (select min(order_id) from core.fct_orders)")
-    dbt = Path(sys.executable).parent / "dbt"
-    out = subprocess.run([str(dbt), "build", "--select", "path:models/intermediate/channels", "path:models/marts/channels",
-                          "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
-                         capture_output=True, text=True, env=os.environ)
+    def dbt(command: str) -> subprocess.CompletedProcess:
+        return subprocess.run([str(Path(sys.executable).parent / "dbt"), command, "--select",
+                               "path:models/intermediate/channels", "path:models/marts/channels",
+                               "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR)],
+                              capture_output=True, text=True, env=os.environ)
+
+    # `dbt build` stops at the first failing test and skips what lies downstream; models first,
+    # then every test, shows all three at once
+    assert dbt("run").returncode == 0
+    out = dbt("test")
     assert out.returncode != 0
     for test in ("assert_campaign_spend_converts_to_cny", "assert_order_items_have_category_margins",
                  "assert_sales_channels_have_commission_rates"):

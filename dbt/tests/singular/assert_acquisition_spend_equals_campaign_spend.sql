@@ -2,6 +2,7 @@
     Total spend in mart_channel_acquisition equals total campaign spend converted to CNY up to
     as_of: no spend is dropped for lack of a channel, customers or month.
 -#}
+{{ config(meta={'dagster': {'ref': {'name': 'mart_channel_acquisition'}}}) }}
 with
 
 acquisition as (

@@ -2,6 +2,7 @@
     Per attribution model, conversions attributed over all channels equal the converted journeys
     with at least one touch, and every model covers them all.
 -#}
+{{ config(meta={'dagster': {'ref': {'name': 'mart_channel_attribution'}}}) }}
 with
 
 attribution as (

@@ -3,7 +3,7 @@
     to place it on, or a day on which the seed exchange_rates has no rate for its currency.
     Never counted as zero: the build fails naming the campaign (rows kept in dbt_test__audit).
 -#}
-{{ config(store_failures=true) }}
+{{ config(meta={'dagster': {'ref': {'name': 'int_campaign_spend_daily'}}}, store_failures=true) }}
 with
 
 campaigns as (

@@ -2,7 +2,7 @@
     Warns about channel values missing from the seed channel_map: they count under their own name
     (nothing is dropped), but the marketer should say which reporting channel they belong to.
 -#}
-{{ config(severity='warn', store_failures=true) }}
+{{ config(meta={'dagster': {'ref': {'name': 'channel_map'}}}, severity='warn', store_failures=true) }}
 with
 
 campaigns as (

@@ -1,4 +1,5 @@
 -- Every source record carrying at least one usable (non-junk) identifier maps to a customer.
+{{ config(meta={'dagster': {'ref': {'name': 'customer_source_map'}}}) }}
 with
 
 edges as (
