@@ -8,7 +8,8 @@
     its last touch is less than the lookback before the end of the as_of date (it may still
     convert). Touches and orders are ordered by time, then conversions after touches, then id.
     The touch and conversion streams of a customer are merged and numbered in one pass: linear in
-    touches plus orders, no self-join over touches.
+    touches plus orders, no self-join over touches. Conversions come from fct_orders, so this runs
+    beside mart_order_contribution; the marts below join the orders' contribution.
 -#}
 with
 
@@ -16,8 +17,8 @@ touches as (
     select * from {{ ref('int_attribution_touches') }}
 ),
 
-contribution as (
-    select * from {{ ref('mart_order_contribution') }}
+orders as (
+    select * from {{ ref('fct_orders') }}
 ),
 
 as_of as (
@@ -26,18 +27,16 @@ as_of as (
 
 conversions as (
     select
-        contribution.order_id,
-        contribution.customer_key,
-        contribution.ordered_at,
-        contribution.contribution_margin_cny,
-        contribution.net_revenue_cny
-    from contribution
+        orders.order_id,
+        orders.customer_key,
+        orders.ordered_at
+    from orders
     cross join as_of
     where
-        contribution.customer_key is not null
-        and contribution.ordered_at is not null
-        and not contribution.is_cancelled_or_refunded
-        and contribution.order_date <= as_of.as_of_date
+        orders.customer_key is not null
+        and orders.ordered_at is not null
+        and not orders.is_cancelled_or_refunded
+        and orders.order_date <= as_of.as_of_date
 ),
 
 events as (
@@ -75,8 +74,6 @@ placed as (
         touch_events.conversions_before as segment_number,
         conversions.order_id,
         conversions.ordered_at,
-        conversions.contribution_margin_cny,
-        conversions.net_revenue_cny,
         conversions.order_id is not null
         and {{ seconds_between('touches.touched_at', 'conversions.ordered_at') }}
         <= {{ var('attribution_lookback_days') }} * 86400 as is_converted
@@ -132,8 +129,6 @@ bucketed as (
         segment_number,
         order_id,
         ordered_at,
-        contribution_margin_cny,
-        net_revenue_cny,
         is_converted
     from unconverted
 ),
@@ -152,8 +147,6 @@ journey_touches as (
         segment_number,
         order_id,
         ordered_at,
-        contribution_margin_cny,
-        net_revenue_cny,
         is_converted
     from converted
     union all
@@ -170,8 +163,6 @@ journey_touches as (
         segment_number,
         cast(null as {{ dbt.type_string() }}) as order_id,
         cast(null as {{ dbt.type_timestamp() }}) as ordered_at,
-        cast(null as decimal(18, 2)) as contribution_margin_cny,
-        cast(null as decimal(18, 2)) as net_revenue_cny,
         is_converted
     from bucketed
 ),
@@ -199,8 +190,6 @@ final as (
             when journey_touches.is_converted
                 then {{ seconds_between('journey_touches.touched_at', 'journey_touches.ordered_at') }}
         end as seconds_before_conversion,
-        journey_touches.contribution_margin_cny as conversion_value_cny,
-        journey_touches.net_revenue_cny as conversion_revenue_cny,
         not journey_touches.is_converted
         and {{ seconds_between(
             'max(journey_touches.touched_at) over (partition by journey_touches.journey_id)',

@@ -6,6 +6,9 @@
     campaign the CRM does not know counts under its platform's channel, a promo code without a
     campaign under unknown_campaign.
 -#}
+{#- A view: read once downstream, so writing its rows to disk would cost more than it saves. -#}
+{{ config(materialized='view') }}
+
 with
 
 touchpoints as (

@@ -4,6 +4,9 @@
     cost_of_goods_cny are null when no margin row applies; the singular test
     assert_order_items_have_category_margins then fails naming the category.
 -#}
+{#- A view: read once downstream, so writing its rows to disk would cost more than it saves. -#}
+{{ config(materialized='view') }}
+
 with
 
 items as (
@@ -14,17 +17,13 @@ margins as (
     select * from {{ ref('category_margins') }}
 ),
 
-item_margins as (
-    select * from (
-        select
-            items.order_item_id,
-            margins.gross_margin_share,
-            row_number() over (partition by items.order_item_id order by margins.valid_from desc) as margin_rank
-        from items
-        inner join margins
-            on items.category = margins.category and items.order_date >= margins.valid_from
-    ) as ranked
-    where margin_rank = 1
+margin_periods as (
+    select
+        category,
+        gross_margin_share,
+        valid_from,
+        lead(valid_from) over (partition by category order by valid_from) as valid_until
+    from margins
 ),
 
 final as (
@@ -34,10 +33,14 @@ final as (
         items.order_date,
         items.category,
         items.line_amount_cny,
-        item_margins.gross_margin_share,
-        cast(items.line_amount_cny * (1 - item_margins.gross_margin_share) as decimal(18, 2)) as cost_of_goods_cny
+        margin_periods.gross_margin_share,
+        cast(items.line_amount_cny * (1 - margin_periods.gross_margin_share) as decimal(18, 2)) as cost_of_goods_cny
     from items
-    left join item_margins on items.order_item_id = item_margins.order_item_id
+    left join margin_periods
+        on
+            items.category = margin_periods.category
+            and items.order_date >= margin_periods.valid_from
+            and (margin_periods.valid_until is null or items.order_date < margin_periods.valid_until)
 )
 
 select * from final

@@ -1,7 +1,8 @@
 {#-
     One row per converted journey, touch and attribution model: the touch's share of the
     conversion (credits of one model sum to 1 per converted journey with touches) and the
-    contribution it is credited with.
+    contribution it is credited with. Kept narrow (six rows per touch): the customer, the order and
+    its time are in mart_attribution_journeys (join on journey_id).
     first_touch / last_touch: all to the first / last touch; linear: touch weight / sum of the
     journey's weights (equal shares with the default weights); position_based: 40% first, 40% last,
     20% shared by the middle touches (one touch 100%, two 50/50); time_decay: weight x
@@ -20,14 +21,21 @@ markov as (
     select * from {{ ref('mart_attribution_markov') }}
 ),
 
+contribution as (
+    select * from {{ ref('mart_order_contribution') }}
+),
+
 converted as (
     select
         journey_touches.*,
+        contribution.contribution_margin_cny as conversion_value_cny,
+        contribution.net_revenue_cny as conversion_revenue_cny,
         power(
             0.5,
             journey_touches.seconds_before_conversion / ({{ var('attribution_time_decay_half_life_days') }} * 86400.0)
         ) * journey_touches.touch_weight as decay_weight
     from journey_touches
+    inner join contribution on journey_touches.order_id = contribution.order_id
     where journey_touches.is_converted
 ),
 
@@ -65,13 +73,6 @@ shares as (
     select
         converted.journey_id,
         converted.touch_id,
-        converted.customer_key,
-        converted.order_id,
-        converted.touch_index,
-        converted.touch_count,
-        converted.touched_at,
-        converted.touch_source,
-        converted.touch_type,
         converted.campaign_id,
         converted.reporting_channel,
         converted.conversion_value_cny,
@@ -115,17 +116,9 @@ credits as (
 
 final as (
     select
-        {{ dbt.concat(["journey_id", "'|'", "touch_id", "'|'", "attribution_model"]) }} as credit_id,
         journey_id,
         touch_id,
         attribution_model,
-        customer_key,
-        order_id,
-        touch_index,
-        touch_count,
-        touched_at,
-        touch_source,
-        touch_type,
         campaign_id,
         reporting_channel,
         credit_share,

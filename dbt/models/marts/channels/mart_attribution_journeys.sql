@@ -28,8 +28,6 @@ touched_journeys as (
         {{ dbt.bool_or('is_open_journey') }} as is_open,
         min(order_id) as order_id,
         min(ordered_at) as ordered_at,
-        min(conversion_value_cny) as conversion_value_cny,
-        min(conversion_revenue_cny) as conversion_revenue_cny,
         count(*) as touch_count,
         {{ ordered_string_agg('reporting_channel', "' > '", 'touch_index') }} as path
     from journey_touches
@@ -57,18 +55,22 @@ untouched_conversions as (
 
 final as (
     select
-        journey_id,
-        customer_key,
-        first_touch_at as journey_start_at,
-        case when is_converted then ordered_at else last_touch_at end as journey_end_at,
-        is_converted,
-        is_open,
-        order_id,
-        case when is_converted then conversion_value_cny else 0 end as conversion_value_cny,
-        case when is_converted then conversion_revenue_cny else 0 end as conversion_revenue_cny,
-        touch_count,
-        path
+        touched_journeys.journey_id,
+        touched_journeys.customer_key,
+        touched_journeys.first_touch_at as journey_start_at,
+        case
+            when touched_journeys.is_converted then touched_journeys.ordered_at else touched_journeys.last_touch_at
+        end as journey_end_at,
+        touched_journeys.is_converted,
+        touched_journeys.is_open,
+        touched_journeys.order_id,
+        case when touched_journeys.is_converted then contribution.contribution_margin_cny else 0 end
+            as conversion_value_cny,
+        case when touched_journeys.is_converted then contribution.net_revenue_cny else 0 end as conversion_revenue_cny,
+        touched_journeys.touch_count,
+        touched_journeys.path
     from touched_journeys
+    left join contribution on touched_journeys.order_id = contribution.order_id
     union all
     select
         journey_id,

@@ -37,19 +37,13 @@ order_costs as (
     group by order_id
 ),
 
-order_rates as (
-    select * from (
-        select
-            orders.order_id,
-            commission_rates.commission_rate,
-            row_number() over (
-                partition by orders.order_id order by commission_rates.valid_from desc
-            ) as rate_rank
-        from orders
-        inner join commission_rates
-            on orders.channel = commission_rates.sales_channel and orders.order_date >= commission_rates.valid_from
-    ) as ranked
-    where rate_rank = 1
+commission_periods as (
+    select
+        sales_channel,
+        commission_rate,
+        valid_from,
+        lead(valid_from) over (partition by sales_channel order by valid_from) as valid_until
+    from commission_rates
 ),
 
 amounts as (
@@ -67,7 +61,7 @@ amounts as (
         orders.gross_amount_cny,
         orders.discount_amount_cny,
         orders.shipping_amount_cny,
-        order_rates.commission_rate,
+        commission_periods.commission_rate,
         coalesce(channel_map.reporting_channel, orders.channel, 'unknown') as sales_reporting_channel,
         case
             when orders.is_cancelled_or_refunded then cast(0 as decimal(18, 2))
@@ -79,7 +73,11 @@ amounts as (
         end as cost_of_goods_cny
     from orders
     left join order_costs on orders.order_id = order_costs.order_id
-    left join order_rates on orders.order_id = order_rates.order_id
+    left join commission_periods
+        on
+            orders.channel = commission_periods.sales_channel
+            and orders.order_date >= commission_periods.valid_from
+            and (commission_periods.valid_until is null or orders.order_date < commission_periods.valid_until)
     left join channel_map
         on channel_map.source_type = 'order_channel' and orders.channel = channel_map.source_value
 ),
