@@ -180,6 +180,7 @@ def _assert_channel_bad_input_is_named(warehouse: Path) -> None:
 
 def test_a_file_missing_a_column_fails_its_asset_by_name(settings, landing):
     bad = landing / "survey" / "2026-01-05" / "responses.csv"
+    bad.parent.mkdir(parents=True, exist_ok=True)
     bad.write_text("response_id,survey_id\nR1,S\n", encoding="utf-8")
     result, meta, _ = _run(settings)
     assert not result.success

@@ -91,51 +91,29 @@ placed as (
     left join conversions on conversion_events.event_id = conversions.order_id
 ),
 
-converted as (
-    select
-        {{ dbt.concat(["'C|'", "order_id"]) }} as journey_id,
-        placed.*
-    from placed
-    where placed.is_converted
-),
-
-unconverted as (
+windowed as (
     select
         placed.*,
-        min(placed.touched_at) over (partition by placed.customer_key, placed.segment_number) as segment_started_at
+        min(placed.touched_at) over (
+            partition by placed.customer_key, placed.segment_number, placed.is_converted
+        ) as run_started_at
     from placed
-    where not placed.is_converted
-),
-
-bucketed as (
-    select
-        {{ dbt.concat([
-            "'N|'",
-            "customer_key",
-            "'|'",
-            "cast(segment_number as " ~ dbt.type_string() ~ ")",
-            "'|'",
-            "cast(floor(" ~ seconds_between('segment_started_at', 'touched_at') ~ " / ("
-                ~ var('attribution_lookback_days') ~ " * 86400)) as " ~ dbt.type_bigint() ~ ")",
-        ]) }} as journey_id,
-        touch_id,
-        customer_key,
-        touched_at,
-        touch_source,
-        touch_type,
-        campaign_id,
-        reporting_channel,
-        touch_weight,
-        segment_number,
-        order_id,
-        ordered_at,
-        is_converted
-    from unconverted
 ),
 
 journey_touches as (
     select
-        journey_id,
+        case
+            when is_converted then {{ dbt.concat(["'C|'", "order_id"]) }}
+            else {{ dbt.concat([
+                "'N|'",
+                "customer_key",
+                "'|'",
+                "cast(segment_number as " ~ dbt.type_string() ~ ")",
+                "'|'",
+                "cast(floor(" ~ seconds_between('run_started_at', 'touched_at') ~ " / ("
+                    ~ var('attribution_lookback_days') ~ " * 86400)) as " ~ dbt.type_bigint() ~ ")",
+            ]) }}
+        end as journey_id,
         touch_id,
         customer_key,
         touched_at,
@@ -144,27 +122,10 @@ journey_touches as (
         campaign_id,
         reporting_channel,
         touch_weight,
-        segment_number,
-        order_id,
-        ordered_at,
-        is_converted
-    from converted
-    union all
-    select
-        journey_id,
-        touch_id,
-        customer_key,
-        touched_at,
-        touch_source,
-        touch_type,
-        campaign_id,
-        reporting_channel,
-        touch_weight,
-        segment_number,
-        cast(null as {{ dbt.type_string() }}) as order_id,
-        cast(null as {{ dbt.type_timestamp() }}) as ordered_at,
-        is_converted
-    from bucketed
+        is_converted,
+        case when is_converted then order_id end as order_id,
+        case when is_converted then ordered_at end as ordered_at
+    from windowed
 ),
 
 final as (
