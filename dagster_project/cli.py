@@ -106,6 +106,21 @@ def stored_test_failures(con, test_name: str, limit: int = 5) -> list[dict]:
     return [dict(zip(columns, row, strict=True)) for row in cursor.fetchall()]
 
 
+def print_failed_checks(result, con) -> None:
+    """Checks that did not pass: errors (they stop the publish) and warnings, with the rows a
+    failed dbt test stored."""
+    import dagster as dg
+
+    for check in result.get_asset_check_evaluations():
+        if check.passed:
+            continue
+        verdict = "warned" if check.severity == dg.AssetCheckSeverity.WARN else "failed"
+        detail = f": {check.description}" if check.description else ""
+        print(f"  check {check.check_name} on {check.asset_key.to_user_string()} {verdict}{detail}")
+        for row in stored_test_failures(con, check.check_name) if con else []:
+            print("      " + ", ".join(f"{key}={value}" for key, value in row.items()))
+
+
 def print_summary(settings: Settings, result) -> None:
     import duckdb
 
@@ -119,15 +134,12 @@ def print_summary(settings: Settings, result) -> None:
                 if event.event_type_value == "STEP_FAILURE":
                     error = event.event_specific_data.error
                     print(f"  step {event.step_key} failed: {error.message.strip() if error else ''}")
-            for check in result.get_asset_check_evaluations():
-                if not check.passed:
-                    print(f"  check {check.check_name} on {check.asset_key.to_user_string()} failed: "
-                          f"{check.description}")
-                    for row in stored_test_failures(con, check.check_name) if con else []:
-                        print("      " + ", ".join(f"{key}={value}" for key, value in row.items()))
+            print_failed_checks(result, con)
             print(f"  Nothing was published; {settings.serving} still holds the last good marts.")
-        elif settings.serving.exists():
-            print(f"Published marts (read-only for BI): {settings.serving}")
+        else:
+            print_failed_checks(result, con)
+            if settings.serving.exists():
+                print(f"Published marts (read-only for BI): {settings.serving}")
         if con:
             tables = con.execute("""
                 select schema_name, table_name, estimated_size from duckdb_tables()
