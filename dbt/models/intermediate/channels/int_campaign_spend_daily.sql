@@ -46,20 +46,8 @@ days as (
     from exploded
 ),
 
-day_rates as (
-    select * from (
-        select
-            days.campaign_id,
-            days.spend_date,
-            rates.cny_per_unit,
-            row_number() over (
-                partition by days.campaign_id, days.spend_date order by rates.valid_from desc
-            ) as rate_rank
-        from days
-        inner join rates
-            on days.currency = rates.currency and days.spend_date >= rates.valid_from
-    ) as ranked
-    where rate_rank = 1
+rate_periods as (
+    {{ validity_periods('rates', 'currency') }}
 ),
 
 final as (
@@ -70,12 +58,12 @@ final as (
         days.reporting_channel,
         days.currency,
         days.spend_amount / ({{ days_between('days.first_day', 'days.last_day') }} + 1) as spend_amount,
-        day_rates.cny_per_unit,
+        rate_periods.cny_per_unit,
         days.spend_amount / ({{ days_between('days.first_day', 'days.last_day') }} + 1)
-        * day_rates.cny_per_unit as spend_cny
+        * rate_periods.cny_per_unit as spend_cny
     from days
-    left join day_rates
-        on days.campaign_id = day_rates.campaign_id and days.spend_date = day_rates.spend_date
+    left join rate_periods
+        on days.currency = rate_periods.currency and {{ is_valid_on('rate_periods', 'days.spend_date') }}
 )
 
 select * from final

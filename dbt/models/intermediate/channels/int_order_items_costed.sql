@@ -18,12 +18,7 @@ margins as (
 ),
 
 margin_periods as (
-    select
-        category,
-        gross_margin_share,
-        valid_from,
-        lead(valid_from) over (partition by category order by valid_from) as valid_until
-    from margins
+    {{ validity_periods('margins', 'category') }}
 ),
 
 final as (
@@ -39,8 +34,7 @@ final as (
     left join margin_periods
         on
             items.category = margin_periods.category
-            and items.order_date >= margin_periods.valid_from
-            and (margin_periods.valid_until is null or items.order_date < margin_periods.valid_until)
+            and {{ is_valid_on('margin_periods', 'items.order_date') }}
 )
 
 select * from final

@@ -38,12 +38,7 @@ order_costs as (
 ),
 
 commission_periods as (
-    select
-        sales_channel,
-        commission_rate,
-        valid_from,
-        lead(valid_from) over (partition by sales_channel order by valid_from) as valid_until
-    from commission_rates
+    {{ validity_periods('commission_rates', 'sales_channel') }}
 ),
 
 amounts as (
@@ -76,8 +71,7 @@ amounts as (
     left join commission_periods
         on
             orders.channel = commission_periods.sales_channel
-            and orders.order_date >= commission_periods.valid_from
-            and (commission_periods.valid_until is null or orders.order_date < commission_periods.valid_until)
+            and {{ is_valid_on('commission_periods', 'orders.order_date') }}
     left join channel_map
         on channel_map.source_type = 'order_channel' and orders.channel = channel_map.source_value
 ),
