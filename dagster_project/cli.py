@@ -1,7 +1,8 @@
 """`mdw`: the command line beside the Dagster UI.
 
     mdw generate   write demo landing data (and its ground truth)
-    mdw run        the whole refresh in one Dagster run, then a summary
+    mdw run        the whole refresh in one Dagster run of daily_refresh, then a summary
+    mdw retract    withdraw a bad delivery (a landing file or day folder) from the warehouse
     mdw ui         the Dagster UI (dagster dev) on 127.0.0.1
     mdw evaluate identity   resolved customers scored against the generator's ground truth
     mdw bench ...  benchmarks that print figures and record them in docs/benchmarks.md
@@ -11,11 +12,13 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from datetime import date
 from pathlib import Path
 
 from dagster_project.config import PROJECT_ROOT, Settings, export_environment
+from dagster_project.pii import mask_record, mask_text
 
 DEMO_START = date(2025, 1, 1)
 DEMO_DAYS = 365
@@ -23,20 +26,28 @@ DEMO_SCALE = 0.1
 DEMO_SEED = 42
 
 DAGSTER_YAML = """\
-# Written by mdw. Telemetry off (no network here); one run at a time, because DuckDB allows one
-# writer per warehouse file.
+# Written by mdw (delete the first line to keep your own edits). Telemetry off (no network here).
+# One run at a time: DuckDB allows one writer per warehouse file, so runs launched from the UI,
+# the schedule and the sensor wait in the queue (the queued run coordinator) and `mdw run` waits
+# for the warehouse lock. Run monitoring marks failed a run whose worker died.
 telemetry:
   enabled: false
 concurrency:
   runs:
     max_concurrent_runs: 1
+run_monitoring:
+  enabled: true
+  start_timeout_seconds: 180
+  poll_interval_seconds: 60
 """
+GENERATED_MARK = "# Written by mdw"
 
 
 def ensure_dagster_home(settings: Settings) -> None:
+    """Write the instance configuration, unless the user keeps one of their own."""
     settings.dagster_home.mkdir(parents=True, exist_ok=True)
     config = settings.dagster_home / "dagster.yaml"
-    if not config.exists():
+    if not config.exists() or config.read_text(encoding="utf-8").startswith(GENERATED_MARK):
         config.write_text(DAGSTER_YAML, encoding="utf-8")
 
 
@@ -67,9 +78,31 @@ def _refresh_dbt_manifest() -> None:
         dbt_project.preparer.prepare(dbt_project)
 
 
+BUSY_EXIT_CODE = 75  # EX_TEMPFAIL: the warehouse is busy, try again later
+
+
+def _take_warehouse(settings: Settings, purpose: str, wait: bool) -> bool:
+    """Hold the warehouse lock for this process, waiting (with a word) or refusing when busy."""
+    from dagster_project import warehouse_lock
+
+    def tell(holder) -> None:
+        who = holder.describe() if holder else "another process"
+        print(f"The warehouse {settings.warehouse} is being written by {who}; waiting for it to finish "
+              "(mdw run --no-wait exits instead).", flush=True)
+
+    try:
+        warehouse_lock.acquire(settings.warehouse, purpose, wait=wait, on_wait=tell)
+    except warehouse_lock.WarehouseBusy as busy:
+        print(f"Not started: {busy}. Try again when it has finished.", file=sys.stderr)
+        return False
+    return True
+
+
 def cmd_run(args: argparse.Namespace) -> int:
     settings = export_environment()
     ensure_dagster_home(settings)
+    if not _take_warehouse(settings, "mdw run", wait=not args.no_wait):
+        return BUSY_EXIT_CODE
     if not _landing_has_files(settings.landing):
         if args.no_demo:
             print(f"No landing files under {settings.landing}; nothing to do.", file=sys.stderr)
@@ -82,16 +115,59 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     import dagster as dg
 
-    from dagster_project.definitions import defs
+    from dagster_project import runs
 
     with dg.DagsterInstance.get() as instance:
-        job = defs.resolve_job_def("daily_refresh")
+        for run_id in runs.fail_abandoned_runs(instance):
+            print(f"Marked run {run_id} failed: its process is gone (killed or crashed).")
+        for path in runs.remove_stale_publish_files(settings.serving):
+            print(f"Removed {path.name}, left behind by a publish that did not finish.")
         run_config: dict = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
         if args.as_of:
             run_config["ops"] = {"dbt_models": {"config": {"as_of": args.as_of}}}
-        result = job.execute_in_process(instance=instance, raise_on_error=False, run_config=run_config)
+        run = runs.create_run(instance, run_config, tags={"launched_by": "mdw run"})
+        result = runs.execute(instance, run)
     print_summary(settings, result)
     return 0 if result.success else 1
+
+
+def _landing_relative(target: str, landing: Path) -> str:
+    """A landing file or day folder as the manifest names it (relative to the landing folder)."""
+    path = Path(target)
+    if path.is_absolute() or path.exists():
+        try:
+            return path.resolve().relative_to(landing.resolve()).as_posix()
+        except ValueError:
+            pass
+    return path.as_posix().strip("/")
+
+
+def cmd_retract(args: argparse.Namespace) -> int:
+    """Withdraw a delivered file (or a day folder) from the warehouse, or undo that."""
+    import duckdb
+
+    from dagster_project.ingest.loader import retract
+
+    settings = export_environment()
+    if not settings.warehouse.exists():
+        print(f"No warehouse at {settings.warehouse}: nothing was loaded, nothing to retract.", file=sys.stderr)
+        return 1
+    if not _take_warehouse(settings, "mdw retract", wait=not args.no_wait):
+        return BUSY_EXIT_CODE
+    target = _landing_relative(args.target, settings.landing)
+    with duckdb.connect(str(settings.warehouse)) as con:
+        try:
+            files = retract(con, target, args.reason, undo=args.undo)
+        except ValueError as error:
+            print(str(error), file=sys.stderr)
+            return 1
+    verb = "Restored" if args.undo else "Retracted"
+    print(f"{verb} {len(files)} file(s):")
+    for path in files:
+        print(f"  {path}")
+    print("The next refresh (mdw run) " + ("loads them again." if args.undo else "rebuilds without them; they are "
+          "not loaded again unless their content changes or you run mdw retract --undo."))
+    return 0
 
 
 def stored_test_failures(con, test_name: str, limit: int = 5) -> list[dict]:
@@ -115,16 +191,31 @@ def print_failed_checks(result, con) -> None:
         if check.passed:
             continue
         verdict = "warned" if check.severity == dg.AssetCheckSeverity.WARN else "failed"
-        detail = f": {check.description}" if check.description else ""
+        detail = f": {mask_text(check.description)}" if check.description else ""
         print(f"  check {check.check_name} on {check.asset_key.to_user_string()} {verdict}{detail}")
         for row in stored_test_failures(con, check.check_name) if con else []:
-            print("      " + ", ".join(f"{key}={value}" for key, value in row.items()))
+            print("      " + ", ".join(f"{key}={value}" for key, value in mask_record(row).items()))
+
+
+def root_cause(error) -> str:
+    """The innermost message of a step's error: the exception that made the step fail, not
+    Dagster's "Error occurred while executing op" wrapper around it."""
+    if error is None:
+        return "unknown error"
+    while error.cause is not None:
+        error = error.cause
+    message = re.sub(r"^(?:\w+\.)+(\w+): ", r"\1: ", error.message.strip())  # short exception name
+    return mask_text(message)
 
 
 def print_summary(settings: Settings, result) -> None:
     import duckdb
 
-    con = duckdb.connect(str(settings.warehouse), read_only=True) if settings.warehouse.exists() else None
+    try:
+        con = duckdb.connect(str(settings.warehouse), read_only=True) if settings.warehouse.exists() else None
+    except duckdb.IOException as busy:  # another process writes it: summarise without table counts
+        print(f"(warehouse busy, table counts left out: {str(busy).splitlines()[0]})")
+        con = None
     try:
         print()
         print("=" * 72)
@@ -132,8 +223,8 @@ def print_summary(settings: Settings, result) -> None:
         if not result.success:
             for event in result.all_events:
                 if event.event_type_value == "STEP_FAILURE":
-                    error = event.event_specific_data.error
-                    print(f"  step {event.step_key} failed: {error.message.strip() if error else ''}")
+                    cause = root_cause(event.event_specific_data.error).replace("\n", "\n      ")
+                    print(f"  step {event.step_key} failed: {cause}")
             print_failed_checks(result, con)
             print(f"  Nothing was published; {settings.serving} still holds the last good marts.")
         else:
@@ -225,9 +316,22 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--demo-scale", type=float, default=DEMO_SCALE,
                      help="scale of the demo data generated when the landing folder is empty")
     run.add_argument("--no-demo", action="store_true", help="fail instead of generating demo data")
+    run.add_argument("--no-wait", action="store_true",
+                     help=f"exit at once (code {BUSY_EXIT_CODE}) when another refresh holds the warehouse "
+                          "instead of waiting for it")
     run.add_argument("--as-of", default=None, help="date (YYYY-MM-DD) the marts are computed as of; "
                      "default: the latest order date in the data")
     run.set_defaults(func=cmd_run)
+
+    retract_cmd = sub.add_parser("retract", help="withdraw a delivered landing file or day folder from the warehouse")
+    retract_cmd.add_argument("target", help="landing file or day folder, e.g. orders/2026-01-03/orders.jsonl or "
+                             "orders/2026-01-03 (relative to MDW_LANDING, or a path inside it)")
+    retract_cmd.add_argument("--reason", default="retracted with mdw retract",
+                             help="why, recorded in the load manifest")
+    retract_cmd.add_argument("--undo", action="store_true", help="load a retracted file again at the next refresh")
+    retract_cmd.add_argument("--no-wait", action="store_true",
+                             help=f"exit at once (code {BUSY_EXIT_CODE}) when a refresh holds the warehouse")
+    retract_cmd.set_defaults(func=cmd_retract)
 
     ui = sub.add_parser("ui", help="start the Dagster UI (dagster dev)")
     ui.add_argument("--host", default="127.0.0.1")

@@ -8,9 +8,11 @@ from dagster_project.assets.ingestion import ingestion_assets
 from dagster_project.assets.publish import published_marts
 from dagster_project.assets.quality import quality_checks
 from dagster_project.config import Settings, export_environment
+from dagster_project.dbt_child import dbt_executable
 from dagster_project.jobs import daily_refresh_job
 from dagster_project.resources import DuckDBWarehouse, LandingZone, ServingDatabase
 from dagster_project.schedules import daily_refresh_schedule
+from dagster_project.sensors import landing_delivery_sensor
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
@@ -20,11 +22,14 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         asset_checks=quality_checks,
         jobs=[daily_refresh_job],
         schedules=[daily_refresh_schedule],
+        sensors=[landing_delivery_sensor],
         resources={
             "warehouse": DuckDBWarehouse(path=str(settings.warehouse)),
             "landing": LandingZone(path=str(settings.landing)),
             "serving": ServingDatabase(path=str(settings.serving)),
-            "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir)),
+            # dbt through `mdw-dbt`, which dies with the run's process (no orphan holding the warehouse)
+            "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir),
+                                  dbt_executable=dbt_executable()),
         },
         executor=dg.in_process_executor,
     )

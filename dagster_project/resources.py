@@ -6,13 +6,35 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+from pydantic import Field
+
+from dagster_project import warehouse_lock
 
 
 class DuckDBWarehouse(dg.ConfigurableResource):
     """The working warehouse file. DuckDB allows one writer per file, so every connection is
-    opened for the duration of one step and closed before dbt (a subprocess) writes to it."""
+    opened for the duration of one step and closed before dbt (a subprocess) writes to it.
+
+    A run that uses this resource holds the warehouse lock (dagster_project.warehouse_lock) from
+    its start to its end, so a run launched from the UI, the schedule, a sensor or `mdw run`
+    waits for the one already writing instead of colliding with it.
+    """
 
     path: str
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        if context.run is None:  # direct use outside a run (tests, tools)
+            return
+
+        def tell(holder: warehouse_lock.Holder | None) -> None:
+            who = holder.describe() if holder else "another process"
+            context.log.info(f"Waiting for {who}, which is writing the warehouse {self.path}")
+
+        warehouse_lock.acquire(Path(self.path), "dagster run", context.run.run_id, on_wait=tell)
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        if context.run is not None:
+            warehouse_lock.release(Path(self.path))
 
     @contextmanager
     def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -27,9 +49,18 @@ class DuckDBWarehouse(dg.ConfigurableResource):
 
 
 class LandingZone(dg.ConfigurableResource):
-    """The landing folder: `<path>/<source>/<YYYY-MM-DD>/<file>`, never edited by the warehouse."""
+    """The landing folder: `<path>/<source>/<YYYY-MM-DD>/<file>`, never edited by the warehouse.
+
+    The delivery settings tell the landing sensor when a day's delivery is complete
+    (dagster_project/sensors.py).
+    """
 
     path: str
+    delivery_rule: str = Field(default="quiet", description="'quiet': every expected source present and "
+                               "unchanged for quiet_minutes; 'marker': every expected source wrote _SUCCESS")
+    quiet_minutes: float = Field(default=10.0, description="minutes without change before a day counts as complete")
+    expected_sources: list[str] = Field(default_factory=list, description="sources a complete day must hold; "
+                                        "empty: those that delivered on at least half of the last 14 days")
 
     @property
     def root(self) -> Path:

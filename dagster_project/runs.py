@@ -1,0 +1,100 @@
+"""Runs of `daily_refresh` started from the command line, recorded as the job's own runs.
+
+`mdw run` creates the run through the Dagster instance from the code location the UI loads
+(same location name, job snapshot and code origin), so the run shows under the job and on the
+overview timeline and can be re-executed from the UI; it then executes that run in this process,
+as a run worker would. Its warehouse resource holds the warehouse lock, so runs queued by the UI,
+the schedule or the sensor wait for it (and it for them).
+
+A run whose process died (`kill -9`, a reboot) stays STARTED in the instance for ever; the next
+`mdw run` marks such runs failed (they carry the pid and host of their process), and a publish
+killed half-way leaves a temporary serving file that the next run removes.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import sys
+from pathlib import Path
+
+import dagster as dg
+
+from dagster_project.config import PROJECT_ROOT
+
+JOB_NAME = "daily_refresh"
+LOCATION_NAME = "marketing_dw"  # as in workspace.yaml
+PID_TAG = "mdw/pid"
+HOST_TAG = "mdw/host"
+# a run created by a process that died before it started stays NOT_STARTED
+UNFINISHED = (dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.STARTED,
+              dg.DagsterRunStatus.CANCELING)
+
+
+def create_run(instance: dg.DagsterInstance, run_config: dict, tags: dict[str, str] | None = None) -> dg.DagsterRun:
+    """A NOT_STARTED run of daily_refresh with the origin and snapshots of the workspace's job."""
+    from dagster._core.definitions.selector import JobSubsetSelector
+    from dagster._core.remote_origin import InProcessCodeLocationOrigin
+    from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
+
+    origin = InProcessCodeLocationOrigin(
+        LoadableTargetOrigin(executable_path=sys.executable, module_name="dagster_project.definitions",
+                             working_directory=str(PROJECT_ROOT)),
+        location_name=LOCATION_NAME,
+    )
+    with origin.create_location(instance) as location:
+        repo = next(iter(location.get_repositories().values()))
+        job = location.get_job(JobSubsetSelector(location_name=LOCATION_NAME, repository_name=repo.name,
+                                                 job_name=JOB_NAME, op_selection=None))
+        plan = location.get_execution_plan(job, run_config, step_keys_to_execute=None, known_state=None,
+                                           instance=instance)
+        return instance.create_run(
+            job_name=JOB_NAME, run_id=None, run_config=run_config, resolved_op_selection=None,
+            step_keys_to_execute=None, op_selection=None, status=None, root_run_id=None, parent_run_id=None,
+            tags={**job.tags, **(tags or {}), PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()},
+            job_snapshot=job.job_snapshot, execution_plan_snapshot=plan.execution_plan_snapshot,
+            parent_job_snapshot=job.parent_job_snapshot, remote_job_origin=job.get_remote_origin(),
+            job_code_origin=job.get_python_origin(), asset_selection=None, asset_check_selection=None,
+            asset_graph=repo.asset_graph,
+        )
+
+
+def execute(instance: dg.DagsterInstance, run: dg.DagsterRun):
+    """Execute a created run in this process; returns its JobExecutionResult."""
+    from dagster._utils.hosted_user_process import recon_job_from_origin
+    from dagster._core.execution.api import execute_run
+
+    return execute_run(recon_job_from_origin(run.job_code_origin), run, instance)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+def fail_abandoned_runs(instance: dg.DagsterInstance) -> list[str]:
+    """Mark failed the unfinished runs started by `mdw run` on this host whose process is gone.
+    (Runs launched from the UI, the schedule or the sensor are watched by Dagster's run monitoring.)"""
+    host = socket.gethostname()
+    abandoned = []
+    for run in instance.get_runs(filters=dg.RunsFilter(job_name=JOB_NAME, statuses=list(UNFINISHED))):
+        pid = run.tags.get(PID_TAG)
+        if pid is None or run.tags.get(HOST_TAG) != host or int(pid) == os.getpid() or _process_alive(int(pid)):
+            continue
+        instance.report_run_failed(run, f"Abandoned: the process that ran it (pid {pid}) is gone; "
+                                        "marked failed by the next mdw run.")
+        abandoned.append(run.run_id)
+    return abandoned
+
+
+def remove_stale_publish_files(serving: Path) -> list[Path]:
+    """Temporary serving files a killed publish left behind (call while holding the warehouse)."""
+    stale = sorted(serving.parent.glob(f".{serving.name}.*.tmp*")) if serving.parent.is_dir() else []
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale

@@ -1,0 +1,77 @@
+"""The landing sensor on tiny hand-made landing folders: when is a delivery day complete?"""
+
+import os
+import time
+
+import dagster as dg
+
+from dagster_project.resources import LandingZone
+from dagster_project.sensors import complete_days, deliveries, expected_sources, landing_delivery_sensor
+
+NOW = time.time()
+HOUR = 3600
+
+
+def deliver(landing, source, day, filename, age_seconds=HOUR, marker=False):
+    folder = landing / source / day
+    folder.mkdir(parents=True, exist_ok=True)
+    path = folder / filename
+    path.write_text("x\n")
+    stamp = NOW - age_seconds
+    os.utime(path, (stamp, stamp))
+    if marker:
+        (folder / "_SUCCESS").write_text("")
+        os.utime(folder / "_SUCCESS", (stamp, stamp))
+    os.utime(folder, (stamp, stamp))
+
+
+def deliver_day(landing, day, sources=("crm", "orders"), **kwargs):
+    names = {"crm": "contacts.csv", "orders": "orders.jsonl", "social": "engagements.jsonl",
+             "survey": "responses.csv"}
+    for source in sources:
+        deliver(landing, source, day, names[source], **kwargs)
+
+
+def test_a_day_is_complete_when_every_expected_source_is_present_and_quiet(tmp_path):
+    deliver_day(tmp_path, "2026-03-01")
+    deliver(tmp_path, "crm", "2026-03-02", "contacts.csv")  # orders not delivered yet
+    deliver_day(tmp_path, "2026-03-03", age_seconds=60)  # still being written (1 minute ago)
+    assert complete_days(tmp_path, "quiet", quiet_minutes=10, now=NOW) == ["2026-03-01"]
+    assert complete_days(tmp_path, "quiet", quiet_minutes=0.5, now=NOW) == ["2026-03-01", "2026-03-03"]
+
+
+def test_sources_that_deliver_twice_a_week_are_not_waited_for(tmp_path):
+    for day in range(1, 15):
+        deliver_day(tmp_path, f"2026-03-{day:02d}")
+        if day % 4 == 0:
+            deliver(tmp_path, "survey", f"2026-03-{day:02d}", "responses.csv")
+    assert expected_sources(deliveries(tmp_path)) == {"crm", "orders"}
+    assert complete_days(tmp_path, now=NOW)[-1] == "2026-03-14"
+    # configured explicitly, the survey is waited for: only its days are complete
+    assert complete_days(tmp_path, configured_sources=["crm", "orders", "survey"], now=NOW) == [
+        "2026-03-04", "2026-03-08", "2026-03-12"]
+
+
+def test_marker_rule_needs_success_files_and_ignores_quiet(tmp_path):
+    deliver_day(tmp_path, "2026-03-01", marker=True, age_seconds=5)
+    deliver_day(tmp_path, "2026-03-02", age_seconds=5 * HOUR)  # quiet but not marked
+    deliver(tmp_path, "crm", "2026-03-03", "contacts.csv", marker=True)
+    deliver(tmp_path, "orders", "2026-03-03", "orders.jsonl")
+    assert complete_days(tmp_path, "marker", now=NOW) == ["2026-03-01"]
+
+
+def test_sensor_requests_one_run_per_delivery_day(tmp_path):
+    deliver_day(tmp_path, "2026-03-01")
+    resources = {"landing": LandingZone(path=str(tmp_path))}
+    with dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(instance=instance, resources=resources)
+        first = landing_delivery_sensor(context)
+        assert isinstance(first, dg.RunRequest) and first.run_key == "delivery:2026-03-01"
+        assert context.cursor == "2026-03-01"
+        again = landing_delivery_sensor(dg.build_sensor_context(instance=instance, resources=resources,
+                                                                cursor=context.cursor))
+        assert isinstance(again, dg.SkipReason)
+        deliver_day(tmp_path, "2026-03-02")
+        later = landing_delivery_sensor(dg.build_sensor_context(instance=instance, resources=resources,
+                                                                cursor=context.cursor))
+        assert later.run_key == "delivery:2026-03-02"
