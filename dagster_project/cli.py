@@ -116,11 +116,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     import dagster as dg
 
     from dagster_project import runs
+    from dagster_project.publish import remove_stale_staging_files
 
     with dg.DagsterInstance.get() as instance:
         for run_id in runs.fail_abandoned_runs(instance):
             print(f"Marked run {run_id} failed: its process is gone (killed or crashed).")
-        for path in runs.remove_stale_publish_files(settings.serving):
+        for path in remove_stale_staging_files(settings.serving):
             print(f"Removed {path.name}, left behind by a publish that did not finish.")
         run_config: dict = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
         if args.as_of:

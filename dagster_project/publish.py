@@ -28,9 +28,19 @@ def published_row_counts(serving: Path) -> dict[str, int]:
         return dict(con.execute("select table_name, row_count from _publish.published_tables").fetchall())
 
 
+def remove_stale_staging_files(serving: Path) -> list[Path]:
+    """Temporary serving files a killed publish left behind (only call while holding the
+    warehouse: then no other publish is writing one)."""
+    stale = sorted(serving.parent.glob(f".{serving.name}.*.tmp*")) if serving.parent.is_dir() else []
+    for path in stale:
+        path.unlink(missing_ok=True)
+    return stale
+
+
 def publish(warehouse: Path, serving: Path, run_id: str, checks: list[dict]) -> dict[str, int]:
     """Build the new serving file beside the old one, then swap it in; returns rows per table."""
     serving.parent.mkdir(parents=True, exist_ok=True)
+    remove_stale_staging_files(serving)
     staging_file = serving.with_name(f".{serving.name}.{run_id[:8]}.tmp")
     staging_file.unlink(missing_ok=True)
     counts: dict[str, int] = {}

@@ -7,8 +7,8 @@ as a run worker would. Its warehouse resource holds the warehouse lock, so runs 
 the schedule or the sensor wait for it (and it for them).
 
 A run whose process died (`kill -9`, a reboot) stays STARTED in the instance for ever; the next
-`mdw run` marks such runs failed (they carry the pid and host of their process), and a publish
-killed half-way leaves a temporary serving file that the next run removes.
+`mdw run` marks such runs failed (they carry the pid and host of their process). A publish killed
+half-way leaves a temporary serving file, which the next run removes (dagster_project.publish).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import socket
 import sys
-from pathlib import Path
 
 import dagster as dg
 
@@ -61,8 +60,8 @@ def create_run(instance: dg.DagsterInstance, run_config: dict, tags: dict[str, s
 
 def execute(instance: dg.DagsterInstance, run: dg.DagsterRun):
     """Execute a created run in this process; returns its JobExecutionResult."""
-    from dagster._utils.hosted_user_process import recon_job_from_origin
     from dagster._core.execution.api import execute_run
+    from dagster._utils.hosted_user_process import recon_job_from_origin
 
     return execute_run(recon_job_from_origin(run.job_code_origin), run, instance)
 
@@ -90,11 +89,3 @@ def fail_abandoned_runs(instance: dg.DagsterInstance) -> list[str]:
                                         "marked failed by the next mdw run.")
         abandoned.append(run.run_id)
     return abandoned
-
-
-def remove_stale_publish_files(serving: Path) -> list[Path]:
-    """Temporary serving files a killed publish left behind (call while holding the warehouse)."""
-    stale = sorted(serving.parent.glob(f".{serving.name}.*.tmp*")) if serving.parent.is_dir() else []
-    for path in stale:
-        path.unlink(missing_ok=True)
-    return stale

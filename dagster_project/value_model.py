@@ -26,6 +26,11 @@ from scipy import optimize, special
 
 SUMMARY_COLUMNS = ("frequency", "recency", "T", "monetary_value")
 MIN_REPEAT_CUSTOMERS = 20
+# A parameter beyond e^18 (or below e^-18) is the optimiser running off to the edge of the space:
+# a short or very regular history gives no evidence of drop-out (b/a grows without bound), and the
+# predictions such a fit gives are numerical noise (negative expected purchases were seen on a
+# four-week landing set). No parameters rather than those.
+MAX_ABS_LOG_PARAMETER = 18.0
 
 
 class InsufficientDataError(ValueError):
@@ -164,6 +169,15 @@ def fit_value_model(summary: pd.DataFrame) -> ValueModelFit:
         return float(value) if np.isfinite(value) else 1e300
 
     gamma_gamma, gg_ll, gg_ok = _maximise(gamma_gamma_objective, np.array([2.0, 3.0, float(np.mean(rm))]))
+    parameters = dict(zip(("r", "alpha", "a", "b", "p", "q", "v"), (*bgnbd, *gamma_gamma), strict=True))
+    with np.errstate(divide="ignore"):
+        runaway = {name: value for name, value in parameters.items()
+                   if not np.isfinite(np.log(value)) or abs(np.log(value)) > MAX_ABS_LOG_PARAMETER}
+    if runaway:
+        shown = ", ".join(f"{name}={value:.3g}" for name, value in runaway.items())
+        raise InsufficientDataError(
+            f"the fit did not settle on usable parameters ({shown}): the order history is too short or too "
+            "regular to tell how customers drop out, so predictions are left empty")
     return ValueModelFit(
         r=float(bgnbd[0]),
         alpha=float(bgnbd[1]),

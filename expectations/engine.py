@@ -16,8 +16,10 @@ import json
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, NamedTuple
 
+from dagster_project.pii import mask_record, mask_text, mask_value
+from expectations.settings import BLOCK, PASS, WARN, failure_severity
 from expectations.suites import QualityContext, Suite
 
 
@@ -38,6 +40,12 @@ def register_duckdb_persistent_connection() -> None:
             *engine_module._PERSISTED_CONNECTION_DIALECTS, _DialectName("duckdb"))
 
 
+class RuleOutcome(NamedTuple):
+    rule: str
+    outcome: str  # PASS, WARN or BLOCK (expectations.settings)
+    description: str  # one line that names the rule
+
+
 @dataclass
 class ExpectationOutcome:
     expectation: str
@@ -49,10 +57,41 @@ class ExpectationOutcome:
     query: str | None = None  # the SQL rule of an UnexpectedRowsExpectation
 
     def describe(self) -> str:
+        """One line for people; the sample and error are masked already (see _outcome, _sample_rows)."""
         where = f" on {self.column}" if self.column else ""
         detail = f"{self.unexpected_count} unexpected" if self.unexpected_count is not None else "failed"
         sample = f", e.g. {self.sample[:5]}" if self.sample else ""
         return f"{self.expectation}{where}: {self.error or detail}{sample}"
+
+    @property
+    def rule_outcome(self) -> RuleOutcome:
+        return RuleOutcome(self.expectation, PASS if self.success else failure_severity(self.expectation),
+                           self.describe())
+
+
+@dataclass(frozen=True)
+class CheckVerdict:
+    """What one Dagster check reports for its rules: it fails with BLOCK severity when a blocking
+    rule failed, with WARN when only warning rules did."""
+
+    passed: bool
+    severity: str  # PASS, WARN or BLOCK
+    description: str
+    blocked: list[str]
+    warned: list[str]
+
+
+def check_verdict(outcomes: list[RuleOutcome]) -> CheckVerdict:
+    """The verdict of a check from its rules' outcomes. The description gives each failed rule
+    with what it does, blocking ones first: `BLOCK nps_between_0_and_10: ...; WARN status_accepted: ...`."""
+    blocked = [o for o in outcomes if o.outcome == BLOCK]
+    warned = [o for o in outcomes if o.outcome == WARN]
+    if not blocked and not warned:
+        description = outcomes[0].description if len(outcomes) == 1 else f"all {len(outcomes)} rules met"
+        return CheckVerdict(True, PASS, description, [], [])
+    description = "; ".join(f"{o.outcome.upper()} {o.description}" for o in [*blocked, *warned])
+    return CheckVerdict(False, BLOCK if blocked else WARN, description,
+                        [o.rule for o in blocked], [o.rule for o in warned])
 
 
 @dataclass
@@ -83,12 +122,16 @@ def _outcome(result) -> ExpectationOutcome:
             error = str(item.get("exception_message", "")).split("\n")[0]
             break
     label = (config.meta or {}).get("name") or config.type
-    return ExpectationOutcome(label, config.kwargs.get("column"), bool(result.success), count,
-                              [str(v) for v in sample[:10]], error, config.kwargs.get("unexpected_rows_query"))
+    column = config.kwargs.get("column")
+    # the values leave the warehouse (check metadata, logs): mask personal data in text values
+    masked = [str(mask_value(column or "", v)) for v in sample[:10]]
+    return ExpectationOutcome(label, column, bool(result.success), count, masked,
+                              mask_text(error) if error else None, config.kwargs.get("unexpected_rows_query"))
 
 
 def _sample_rows(database: Path, outcomes: list[SuiteOutcome], limit: int = 5) -> None:
-    """GE's summary of a SQL rule carries only a count: fetch a few offending rows for the message."""
+    """GE's summary of a SQL rule carries only a count: fetch a few offending rows for the message,
+    with personal data masked (the raw values stay in the warehouse)."""
     import duckdb
 
     pending = [(suite, e) for suite in outcomes for e in suite.failed if e.query and not e.error]
@@ -99,7 +142,7 @@ def _sample_rows(database: Path, outcomes: list[SuiteOutcome], limit: int = 5) -
             query = expectation.query.replace("{batch}", suite.table)
             cursor = con.execute(f"select * from ({query}) as unexpected limit {limit}")
             names = [column[0] for column in cursor.description]
-            expectation.sample = [json.dumps(dict(zip(names, row, strict=True)), default=str)
+            expectation.sample = [json.dumps(mask_record(dict(zip(names, row, strict=True))), default=str)
                                   for row in cursor.fetchall()]
 
 

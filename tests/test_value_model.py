@@ -62,3 +62,17 @@ def test_bad_summary_is_refused():
         fit_value_model(pd.DataFrame({"frequency": [1], "recency": [5], "T": [3], "monetary_value": [1.0]}))
     with pytest.raises(ValueError, match="repeat buyers"):
         fit_value_model(pd.DataFrame({"frequency": [0, 1], "recency": [0, 1], "T": [3, 3], "monetary_value": [0, 1.0]}))
+
+
+def test_a_history_without_drop_out_gives_no_parameters_rather_than_runaway_ones():
+    """Four weeks in which every repeat buyer bought again near the end: nothing tells how customers
+    drop out, the optimiser runs b/a off to infinity, and such a fit once predicted negative revenue."""
+    customers = 60
+    summary = pd.DataFrame({
+        "frequency": [1 + i % 4 for i in range(customers)],
+        "recency": [26 + i % 2 for i in range(customers)],
+        "T": [27] * customers,
+        "monetary_value": [100.0 + i for i in range(customers)],
+    })
+    with pytest.raises(ValueError, match="did not settle on usable parameters"):
+        fit_value_model(summary)

@@ -1049,7 +1049,7 @@ def generate(out: Path, start_date: date, days: int, scale: float, seed: int,
     """)
     con.close()
     shutil.rmtree(tmp, ignore_errors=True)
-    summary.malformed = _inject_malformed(rng, out, truth_dir / "malformed.csv", scale)
+    summary.malformed = _inject_malformed(rng, out, truth_dir / "malformed.csv", summary.rows)
     step("ground truth")
     steps.close()
     summary.seconds = time.perf_counter() - t_start
@@ -1119,14 +1119,23 @@ _BREAKAGES = [
 ]
 
 
-def _inject_malformed(rng, out: Path, log_path: Path, scale: float) -> int:
-    per_kind = max(2, min(10, round(3 * scale)))
+def _inject_malformed(rng, out: Path, log_path: Path, rows: dict[str, int],
+                      share: float = 0.002, most: int = 10) -> int:
+    """Break `share` of the rows of each file kind (`rows`: rows per "source/file") in each way
+    _BREAKAGES names for it, at most `most` rows per way, one row per chosen file.
+
+    In proportion to the rows, as in real exports: a small feed gets none or one (a fixed minimum
+    would put a tiny survey feed over any quarantine limit), a large one every kind of breakage.
+    Files are chosen in proportion to their size, so no small file takes a large share.
+    """
     log = []
     for source, filename, kind, (how, arg, value) in _BREAKAGES:
-        candidates = sorted((out / source).glob(f"*/{filename}"))
-        if not candidates:
+        candidates = sorted(p for p in (out / source).glob(f"*/{filename}") if p.stat().st_size)
+        count = min(most, round(rows.get(f"{source}/{filename}", 0) * share), len(candidates))
+        if not count:
             continue
-        for path in rng.choice(candidates, size=min(per_kind, len(candidates)), replace=False):
+        sizes = np.array([p.stat().st_size for p in candidates], dtype=float)
+        for path in rng.choice(candidates, size=count, replace=False, p=sizes / sizes.sum()):
             lines = path.read_text(encoding="utf-8").split("\n")
             rel = str(path.relative_to(out))
             header = 1 if filename.endswith(".csv") else 0

@@ -179,11 +179,11 @@ def _assert_channel_bad_input_is_named(warehouse: Path) -> None:
 def test_a_file_missing_a_column_fails_its_asset_by_name(settings, landing):
     bad = landing / "survey" / "2026-01-05" / "responses.csv"
     bad.parent.mkdir(parents=True, exist_ok=True)
-    bad.write_text("response_id,survey_id\nR1,S\n", encoding="utf-8")
+    bad.write_text("survey_id,comment\nS,x\n", encoding="utf-8")  # the required response_id is missing
     result, meta, _ = _run(settings)
     assert not result.success
     failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
     assert [e.step_key for e in failures] == ["ingest_survey"]
     message = failures[0].event_specific_data.error.message
-    assert "survey/2026-01-05/responses.csv" in message and "submitted_at" in message
+    assert "survey/2026-01-05/responses.csv" in message and "response_id" in message
     assert meta["raw/orders"]["files_loaded"].value > 0  # the other feeds still loaded

@@ -96,10 +96,11 @@ BROKEN_FEEDS = {
         "orders/2026-02-20/orders.jsonl",
         _order("DUP1", total=100) + "\n" + _order("DUP1", total=999) + "\n",
         "raw_orders_suite", "no_conflicting_duplicates", "DUP1"),
-    "half_empty_feed": ("social/2026-02-20/engagements.jsonl",
-                        json.dumps({"event_id": "HALF1", "platform": "wechat", "event_type": "like",
-                                    "occurred_at": "2026-02-20 10:00:00", "user_handle": "someone"}) + "\n",
-                        "raw_social_engagements_suite", "latest_file_not_half_empty", "social/2026-02-20"),
+    # one row where the feed's history says about 25: far below its own level, so it blocks
+    "nearly_empty_delivery": ("social/2026-02-20/engagements.jsonl",
+                              json.dumps({"event_id": "HALF1", "platform": "wechat", "event_type": "like",
+                                          "occurred_at": "2026-02-20 10:00:00", "user_handle": "someone"}) + "\n",
+                              "delivery_volume", None, "2026-02-20"),
 }
 
 
@@ -118,12 +119,16 @@ def test_a_broken_feed_is_caught_and_nothing_is_published(published, tmp_path, c
     result = _run(settings)
 
     assert not result.success
-    failed = [e for e in result.get_asset_check_evaluations() if not e.passed]
-    assert [e.check_name for e in failed] == [check_name]
-    metadata = failed[0].metadata
-    assert expectation in metadata["failed_expectations"].value
-    assert sample in json.dumps(metadata["unexpected_samples"].value)
-    assert expectation in failed[0].description  # the message names the rule and shows the values
+    # the named check blocks (a small broken file may also be off its feed's usual volume)
+    blocking = {e.check_name: e for e in result.get_asset_check_evaluations()
+                if not e.passed and e.severity == dg.AssetCheckSeverity.ERROR}
+    assert check_name in blocking, sorted(blocking)
+    failed = blocking[check_name]
+    assert sample in failed.description  # the message names the rule and shows the values
+    if expectation:
+        assert expectation in failed.metadata["failed_expectations"].value
+        assert expectation in failed.description
+        assert sample in json.dumps(failed.metadata["unexpected_samples"].value)
     assert dg.AssetKey(["serving", "published_marts"]) not in {
         e.asset_key for e in result.get_asset_materialization_events()}
     assert _sha256(settings.serving) == before

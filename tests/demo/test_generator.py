@@ -143,6 +143,21 @@ def test_malformed_rows_of_every_kind_are_logged(small_landing):
             assert len(next(csv.reader([line]))) != len(header.split(","))
 
 
+def test_malformed_rows_are_in_proportion_to_each_feed(tmp_path):
+    """A tiny demo (the issue's `--scale 0.01 --days 20`) breaks few rows of each small feed: none
+    or one, not a fixed minimum that puts a 20-row survey feed over any quarantine limit."""
+    summary = generate(tmp_path / "landing", start_date=date(2026, 1, 1), days=20, scale=0.01, seed=11,
+                       progress=False)
+    with open(tmp_path / "ground_truth" / "malformed.csv", encoding="utf-8") as fh:
+        per_kind = {}
+        for r in csv.DictReader(fh):
+            kind = f"{r['source']}/{r['file'].rsplit('/', 1)[1]}"
+            per_kind[kind] = per_kind.get(kind, 0) + 1
+    assert summary.rows["survey/responses.csv"] < 50 and per_kind.get("survey/responses.csv", 0) <= 1
+    for kind, rows in summary.rows.items():
+        assert per_kind.get(kind, 0) <= max(1, 0.01 * rows), kind
+
+
 def test_ground_truth_covers_every_record(small_landing):
     truth = small_landing.parent / "ground_truth" / "identity.parquet"
     con = duckdb.connect()

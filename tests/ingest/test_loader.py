@@ -7,33 +7,7 @@ import pytest
 from dagster_project.ingest import loader
 from dagster_project.ingest.contract import CRM_CAMPAIGNS, ORDERS, SURVEY_RESPONSES
 from dagster_project.ingest.loader import ingest_feed_file
-
-SURVEY_HEADER = "response_id,survey_id,submitted_at,contact_id,email,phone,nps,csat,comment"
-CAMPAIGN_HEADER = "campaign_id,name,channel,objective,start_date,end_date,spend,currency"
-
-
-def write(landing, rel, text, encoding="utf-8"):
-    path = landing / rel
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(text.encode(encoding) if isinstance(text, str) else text)
-    return path
-
-
-def order(order_id, total="10.00", items=None, **extra):
-    import json
-
-    obj = {"order_id": order_id, "ordered_at": "2026-01-01 10:00:00", "updated_at": "2026-01-01 10:00:00",
-           "status": "paid", "channel": "web", "store_id": None, "currency": "CNY", "promo_code": None,
-           "campaign_id": None, "customer": {"crm_contact_id": None, "email": "a@b.com", "phone": None},
-           "items": items if items is not None else [
-               {"sku": "S1", "product_name": "P", "category": "snacks", "brand": "B", "brand_tier": "store",
-                "quantity": 1, "unit_price": 10.0}],
-           "discount": 0, "shipping": 0, "total": total, **extra}
-    return json.dumps(obj, ensure_ascii=False)
-
-
-def rows(con, sql):
-    return con.execute(sql).fetchall()
+from tests.ingest.helpers import CAMPAIGN_HEADER, SURVEY_HEADER, order, rows, write
 
 
 def test_csv_rows_load_with_lineage(tmp_path, con):
@@ -125,14 +99,14 @@ def test_json_lines_broken_line_bad_item_and_line_numbers(tmp_path, con):
         ("O1", "1", "S1", "1"), ("O7", "1", "S1", "1")]
 
 
-def test_missing_column_fails_the_file_by_name_and_loads_the_rest(tmp_path, con):
+def test_missing_required_column_fails_the_file_by_name_and_loads_the_rest(tmp_path, con):
     landing = tmp_path / "landing"
     write(landing, "survey/2026-01-01/responses.csv", f"{SURVEY_HEADER}\nR1,S,2026-01-01,,,,9,5,\n")
-    write(landing, "survey/2026-01-02/responses.csv", "response_id,survey_id,contact_id\nR2,S,C1\n")
+    write(landing, "survey/2026-01-02/responses.csv", "survey_id,contact_id\nS,C1\n")
     result = ingest_feed_file(con, landing, SURVEY_RESPONSES)
     [failed] = result.errors
     assert failed.path == "survey/2026-01-02/responses.csv"
-    assert "missing required column(s) submitted_at, email, phone, nps, csat, comment" in failed.error
+    assert failed.error == "survey/2026-01-02/responses.csv: missing required column(s) response_id in the header row"
     assert rows(con, "select response_id from raw.survey_responses") == [("R1",)]
     assert rows(con, "select file_path, status from raw.load_manifest order by 1") == [
         ("survey/2026-01-01/responses.csv", "loaded"), ("survey/2026-01-02/responses.csv", "failed")]
