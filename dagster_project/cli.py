@@ -26,12 +26,16 @@ DEMO_SCALE = 0.1
 DEMO_SEED = 42
 
 DAGSTER_YAML = """\
-# Written by mdw (delete the first line to keep your own edits). Telemetry off (no network here).
+# Written by mdw (delete this first line to keep your own edits). Telemetry off (no network here).
 # One run at a time: DuckDB allows one writer per warehouse file, so runs launched from the UI,
-# the schedule and the sensor wait in the queue (the queued run coordinator) and `mdw run` waits
-# for the warehouse lock. Run monitoring marks failed a run whose worker died.
+# the schedule and the sensors wait in the queue of the queued run coordinator (limit 1), and
+# `mdw run` waits for the warehouse lock. Run monitoring fails runs that never start; the
+# abandoned_runs_sensor fails runs whose process died.
 telemetry:
   enabled: false
+run_coordinator:
+  module: dagster._core.run_coordinator
+  class: QueuedRunCoordinator
 concurrency:
   runs:
     max_concurrent_runs: 1
@@ -88,7 +92,7 @@ def _take_warehouse(settings: Settings, purpose: str, wait: bool) -> bool:
     def tell(holder) -> None:
         who = holder.describe() if holder else "another process"
         print(f"The warehouse {settings.warehouse} is being written by {who}; waiting for it to finish "
-              "(mdw run --no-wait exits instead).", flush=True)
+              f"({purpose} --no-wait exits instead).", flush=True)
 
     try:
         warehouse_lock.acquire(settings.warehouse, purpose, wait=wait, on_wait=tell)
@@ -99,10 +103,20 @@ def _take_warehouse(settings: Settings, purpose: str, wait: bool) -> bool:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from dagster_project import warehouse_lock
+
     settings = export_environment()
     ensure_dagster_home(settings)
     if not _take_warehouse(settings, "mdw run", wait=not args.no_wait):
         return BUSY_EXIT_CODE
+    try:
+        return _run_refresh(settings, args)
+    finally:
+        warehouse_lock.release(settings.warehouse)
+
+
+def _run_refresh(settings: Settings, args: argparse.Namespace) -> int:
+    """The refresh proper, while this process holds the warehouse."""
     if not _landing_has_files(settings.landing):
         if args.no_demo:
             print(f"No landing files under {settings.landing}; nothing to do.", file=sys.stderr)
@@ -147,6 +161,7 @@ def cmd_retract(args: argparse.Namespace) -> int:
     """Withdraw a delivered file (or a day folder) from the warehouse, or undo that."""
     import duckdb
 
+    from dagster_project import warehouse_lock
     from dagster_project.ingest.loader import retract
 
     settings = export_environment()
@@ -156,12 +171,14 @@ def cmd_retract(args: argparse.Namespace) -> int:
     if not _take_warehouse(settings, "mdw retract", wait=not args.no_wait):
         return BUSY_EXIT_CODE
     target = _landing_relative(args.target, settings.landing)
-    with duckdb.connect(str(settings.warehouse)) as con:
-        try:
+    try:
+        with duckdb.connect(str(settings.warehouse)) as con:
             files = retract(con, target, args.reason, undo=args.undo)
-        except ValueError as error:
-            print(str(error), file=sys.stderr)
-            return 1
+    except ValueError as error:
+        print(str(error), file=sys.stderr)
+        return 1
+    finally:
+        warehouse_lock.release(settings.warehouse)
     verb = "Restored" if args.undo else "Retracted"
     print(f"{verb} {len(files)} file(s):")
     for path in files:
@@ -325,8 +342,9 @@ def build_parser() -> argparse.ArgumentParser:
     run.set_defaults(func=cmd_run)
 
     retract_cmd = sub.add_parser("retract", help="withdraw a delivered landing file or day folder from the warehouse")
-    retract_cmd.add_argument("target", help="landing file or day folder, e.g. orders/2026-01-03/orders.jsonl or "
-                             "orders/2026-01-03 (relative to MDW_LANDING, or a path inside it)")
+    retract_cmd.add_argument("target", help="landing file or folder, e.g. orders/2026-01-03/orders.jsonl or "
+                             "orders/2026-01-03 (relative to MDW_LANDING, or a path inside it); a folder "
+                             "retracts every loaded file under it")
     retract_cmd.add_argument("--reason", default="retracted with mdw retract",
                              help="why, recorded in the load manifest")
     retract_cmd.add_argument("--undo", action="store_true", help="load a retracted file again at the next refresh")

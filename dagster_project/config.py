@@ -21,6 +21,10 @@ class Settings:
     warehouse: Path
     serving: Path
     dagster_home: Path
+    # when the landing sensor counts a delivery day as complete (dagster_project/sensors.py)
+    delivery_rule: str = "quiet"
+    delivery_quiet_minutes: float = 10.0
+    delivery_sources: tuple[str, ...] = ()
 
 
 def _path(name: str, default: str) -> Path:
@@ -36,6 +40,9 @@ def get_settings() -> Settings:
         warehouse=_path("MDW_WAREHOUSE", "data/warehouse.duckdb"),
         serving=_path("MDW_SERVING", "data/marts.duckdb"),
         dagster_home=_path("DAGSTER_HOME", "data/dagster_home"),
+        delivery_rule=os.environ.get("MDW_DELIVERY_RULE") or "quiet",
+        delivery_quiet_minutes=float(os.environ.get("MDW_DELIVERY_QUIET_MINUTES") or 10),
+        delivery_sources=tuple(s.strip() for s in os.environ.get("MDW_DELIVERY_SOURCES", "").split(",") if s.strip()),
     )
 
 

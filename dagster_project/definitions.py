@@ -12,7 +12,7 @@ from dagster_project.dbt_child import dbt_executable
 from dagster_project.jobs import daily_refresh_job
 from dagster_project.resources import DuckDBWarehouse, LandingZone, ServingDatabase
 from dagster_project.schedules import daily_refresh_schedule
-from dagster_project.sensors import landing_delivery_sensor
+from dagster_project.sensors import abandoned_runs_sensor, landing_delivery_sensor
 
 
 def build_definitions(settings: Settings) -> dg.Definitions:
@@ -22,10 +22,12 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         asset_checks=quality_checks,
         jobs=[daily_refresh_job],
         schedules=[daily_refresh_schedule],
-        sensors=[landing_delivery_sensor],
+        sensors=[landing_delivery_sensor, abandoned_runs_sensor],
         resources={
             "warehouse": DuckDBWarehouse(path=str(settings.warehouse)),
-            "landing": LandingZone(path=str(settings.landing)),
+            "landing": LandingZone(path=str(settings.landing), delivery_rule=settings.delivery_rule,
+                                   quiet_minutes=settings.delivery_quiet_minutes,
+                                   expected_sources=list(settings.delivery_sources)),
             "serving": ServingDatabase(path=str(settings.serving)),
             # dbt through `mdw-dbt`, which dies with the run's process (no orphan holding the warehouse)
             "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir),

@@ -9,6 +9,7 @@ import duckdb
 from pydantic import Field
 
 from dagster_project import warehouse_lock
+from dagster_project.runs import process_tags
 
 
 class DuckDBWarehouse(dg.ConfigurableResource):
@@ -31,6 +32,8 @@ class DuckDBWarehouse(dg.ConfigurableResource):
             context.log.info(f"Waiting for {who}, which is writing the warehouse {self.path}")
 
         warehouse_lock.acquire(Path(self.path), "dagster run", context.run.run_id, on_wait=tell)
+        if context.instance is not None:  # which process runs it: a dead one is found and failed
+            context.instance.add_run_tags(context.run.run_id, process_tags())
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         if context.run is not None:

@@ -6,8 +6,8 @@ overview timeline and can be re-executed from the UI; it then executes that run 
 as a run worker would. Its warehouse resource holds the warehouse lock, so runs queued by the UI,
 the schedule or the sensor wait for it (and it for them).
 
-A run whose process died (`kill -9`, a reboot) stays STARTED in the instance for ever; the next
-`mdw run` marks such runs failed (they carry the pid and host of their process). A publish killed
+A run whose process died (`kill -9`, a reboot) stays STARTED in the instance for ever, and with a
+run queue limit of one it blocks every later run; `fail_abandoned_runs` marks such runs failed. A publish killed
 half-way leaves a temporary serving file, which the next run removes (dagster_project.publish).
 """
 
@@ -30,6 +30,11 @@ UNFINISHED = (dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING, dg.
               dg.DagsterRunStatus.CANCELING)
 
 
+def process_tags() -> dict[str, str]:
+    """The tags that tie a run to the process executing it (checked by fail_abandoned_runs)."""
+    return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
+
+
 def create_run(instance: dg.DagsterInstance, run_config: dict, tags: dict[str, str] | None = None) -> dg.DagsterRun:
     """A NOT_STARTED run of daily_refresh with the origin and snapshots of the workspace's job."""
     from dagster._core.definitions.selector import JobSubsetSelector
@@ -50,7 +55,7 @@ def create_run(instance: dg.DagsterInstance, run_config: dict, tags: dict[str, s
         return instance.create_run(
             job_name=JOB_NAME, run_id=None, run_config=run_config, resolved_op_selection=None,
             step_keys_to_execute=None, op_selection=None, status=None, root_run_id=None, parent_run_id=None,
-            tags={**job.tags, **(tags or {}), PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()},
+            tags={**job.tags, **(tags or {}), **process_tags()},
             job_snapshot=job.job_snapshot, execution_plan_snapshot=plan.execution_plan_snapshot,
             parent_job_snapshot=job.parent_job_snapshot, remote_job_origin=job.get_remote_origin(),
             job_code_origin=job.get_python_origin(), asset_selection=None, asset_check_selection=None,
@@ -77,8 +82,11 @@ def _process_alive(pid: int) -> bool:
 
 
 def fail_abandoned_runs(instance: dg.DagsterInstance) -> list[str]:
-    """Mark failed the unfinished runs started by `mdw run` on this host whose process is gone.
-    (Runs launched from the UI, the schedule or the sensor are watched by Dagster's run monitoring.)"""
+    """Mark failed the unfinished runs on this host whose process is gone. A run carries its
+    process's pid and host from its creation by `mdw run`, or from the moment its warehouse
+    resource starts in a run worker (runs launched from the UI, the schedule or a sensor).
+    Called by `mdw run` before it starts and by the abandoned_runs_sensor while the daemon runs:
+    a dead run would otherwise hold the run queue's only slot for ever."""
     host = socket.gethostname()
     abandoned = []
     for run in instance.get_runs(filters=dg.RunsFilter(job_name=JOB_NAME, statuses=list(UNFINISHED))):

@@ -1,4 +1,6 @@
-"""The landing sensor: start the refresh when a day's delivery is complete, beside the 06:00 schedule.
+"""Sensors: the landing sensor, and the housekeeping sensor that fails abandoned runs.
+
+The landing sensor starts the refresh when a day's delivery is complete, beside the 06:00 schedule.
 
 A source system writes its files over minutes; refreshing on the first file would load half a
 day. A delivery day counts as complete by one of two rules, chosen on the LandingZone resource:
@@ -28,6 +30,7 @@ import dagster as dg
 from dagster_project.ingest.contract import FEEDS
 from dagster_project.jobs import daily_refresh_job
 from dagster_project.resources import LandingZone
+from dagster_project.runs import fail_abandoned_runs
 
 MARKER = "_SUCCESS"
 HISTORY_DAYS = 14
@@ -122,3 +125,16 @@ def landing_delivery_sensor(context: dg.SensorEvaluationContext, landing: Landin
         return dg.SkipReason(f"no newly completed delivery day (last requested: {context.cursor or 'none'})")
     context.update_cursor(newest)
     return dg.RunRequest(run_key=f"delivery:{newest}", tags={"delivery_day": newest})
+
+
+@dg.sensor(
+    name="abandoned_runs_sensor",
+    minimum_interval_seconds=60,
+    default_status=dg.DefaultSensorStatus.RUNNING,
+    description="Marks failed a run whose process is gone (killed, crashed, rebooted): it would hold the "
+    "run queue's only slot for ever. Housekeeping; launches nothing.",
+)
+def abandoned_runs_sensor(context: dg.SensorEvaluationContext) -> dg.SkipReason:
+    failed = fail_abandoned_runs(context.instance)
+    return dg.SkipReason(f"marked abandoned run(s) failed: {', '.join(failed)}" if failed
+                         else "no abandoned run")

@@ -18,8 +18,7 @@ import random
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-START = date(2026, 11, 1)  # a Sunday; day 28 (2026-11-28) is a Saturday
-DAYS = 28
+DAYS = 28  # four weeks, from a Sunday to the last Saturday before today
 PEOPLE = 500
 CATEGORIES = ("skincare", "makeup", "snacks", "beverages", "household")
 CONTACT_COLUMNS = ["contact_id", "first_name", "last_name", "email", "phone", "gender", "birth_date", "city",
@@ -49,8 +48,16 @@ def _local(day: date, rng: random.Random) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%S+08:00")
 
 
-def write_handmade_landing(landing: Path, seed: int = 5) -> Path:
+def first_day(today: date) -> date:
+    """The Sunday four weeks before the last Saturday before `today`: the set ends on a weekend
+    day, recent enough for the freshness and not-in-the-future rules whatever the date."""
+    last_saturday = today - timedelta(days=(today.weekday() - 5) % 7 or 7)
+    return last_saturday - timedelta(days=DAYS - 1)
+
+
+def write_handmade_landing(landing: Path, seed: int = 5, today: date | None = None) -> Path:
     rng = random.Random(seed)
+    start = first_day(today or date.today())
     people = [{
         "id": f"C-{n:04d}",
         "first": rng.choice(["Li", "Wei", "Fang", "Min", "Jun", "Ying", "Hao", "Lan"]),
@@ -61,18 +68,20 @@ def write_handmade_landing(landing: Path, seed: int = 5) -> Path:
         "consent": "Y" if n % 6 else "N",
     } for n in range(1, PEOPLE + 1)]
 
-    campaigns = [["CMP-EM-01", "November newsletter", "email", "retention", "2026-11-02", "2026-11-27", "1200.00", "CNY"],
-                 ["CMP-WX-01", "WeChat mini-program push", "wechat", "reactivation", "2026-11-05", "2026-11-20",
-                  "3000", "CNY"],
-                 ["CMP-PS-01", "Paid social prospecting", "paid_social", "acquisition", "2026-11-01", "2026-11-28",
-                  "800.00", "USD"]]
-    _write(landing, "crm", START, "campaigns.csv",
+    def on(offset: int) -> str:
+        return (start + timedelta(days=offset)).isoformat()
+
+    campaigns = [["CMP-EM-01", "Monthly newsletter", "email", "retention", on(1), on(26), "1200.00", "CNY"],
+                 ["CMP-WX-01", "WeChat mini-program push", "wechat", "reactivation", on(4), on(19), "3000", "CNY"],
+                 ["CMP-PS-01", "Paid social prospecting", "paid_social", "acquisition", on(0), on(27), "800.00",
+                  "USD"]]
+    _write(landing, "crm", start, "campaigns.csv",
            _csv(campaigns, ["campaign_id", "name", "channel", "objective", "start_date", "end_date", "spend",
                             "currency"]))
 
     order_number = 0
     for offset in range(DAYS):
-        day = START + timedelta(days=offset)
+        day = start + timedelta(days=offset)
         weekend = day.weekday() >= 5
 
         # CRM: a busy fortnight of about 60 new or changed contacts a day, then about 20
@@ -84,7 +93,7 @@ def write_handmade_landing(landing: Path, seed: int = 5) -> Path:
                          rng.choice(["F", "M", ""]), "", "Shanghai", "Shanghai", "CN",
                          "wechat" if person["handle"] else "", person["handle"],
                          rng.choice(["email", "wechat", "store", "referral"]), "", person["consent"],
-                         f"{day.isoformat()} 08:00:00", "2026-10-01 10:00:00", f"{day.isoformat()} 08:30:00"])
+                         f"{day.isoformat()} 08:00:00", f"{on(-30)} 10:00:00", f"{day.isoformat()} 08:30:00"])
         _write(landing, "crm", day, "contacts.csv", _csv(rows, CONTACT_COLUMNS, trailing_comma=True))
 
         # campaign activity on send days

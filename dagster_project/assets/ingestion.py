@@ -6,7 +6,7 @@ import dagster as dg
 
 from dagster_project.ingest.contract import FEEDS
 from dagster_project.ingest.loader import QUARANTINE, FeedFileResult, SkippedPath, ingest_feed_file, scan_landing
-from dagster_project.pii import mask_frame
+from dagster_project.pii import mask_frame, mask_text
 from dagster_project.resources import DuckDBWarehouse, LandingZone
 
 SOURCE_DESCRIPTIONS = {
@@ -106,7 +106,8 @@ def build_ingestion_asset(source: str) -> dg.AssetsDefinition:
                 for ff in feed_files
                 for table in ff.tables
             ]
-        errors = [f.error for r in results for f in r.errors]
+        # a reader's error may quote the offending line: mask it before it reaches the event log
+        errors = [mask_text(f.error) for r in results for f in r.errors]
         if errors:
             raise dg.Failure(
                 description=f"{len(errors)} landing file(s) of source '{source}' could not be loaded "

@@ -342,10 +342,12 @@ def ingest_feed_file(con: duckdb.DuckDBPyConnection, landing: Path, feed_file: F
     for path in find_files(landing, feed_file):
         file = _check_file(path, path.relative_to(landing).as_posix(), feed_file)
         status, digest = states.get(file.rel, (None, None))
-        if file.error:
+        if digest == file.content_hash and status == "retracted":  # retracted, even if unreadable
+            result.files.append(FileOutcome(file.rel, "retracted"))
+        elif file.error:
             result.files.append(_record_failure(con, feed_file, file, load_id, loaded_at))
-        elif digest == file.content_hash and status in ("loaded", "replaced", "retracted"):
-            result.files.append(FileOutcome(file.rel, "retracted" if status == "retracted" else "skipped"))
+        elif digest == file.content_hash and status in ("loaded", "replaced"):
+            result.files.append(FileOutcome(file.rel, "skipped"))
         else:
             file.replaced = status in ("loaded", "replaced")
             to_load.append(file)

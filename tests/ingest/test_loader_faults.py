@@ -385,3 +385,20 @@ def test_retract_matches_the_manifest_and_names_a_target_it_cannot_find(tmp_path
     (landing / rel).unlink()  # a file already deleted from the landing folder is still retracted
     assert loader.retract(con, rel, "gone") == [rel]
     assert rows(con, "select count(*) from raw.survey_responses") == [(0,)]
+
+
+def test_a_retracted_unreadable_file_stops_failing_until_it_is_delivered_again(tmp_path, con):
+    """An export that cannot be read fails every refresh; retracting it is the way to stop that
+    (besides removing it), and a corrected delivery at the same path loads."""
+    landing = tmp_path / "landing"
+    rel = "survey/2026-01-02/responses.csv"
+    write(landing, "survey/2026-01-01/responses.csv", f"{SURVEY_HEADER}\nR1,S,2026-01-01,,,,9,5,\n")
+    write(landing, rel, f"{SURVEY_HEADER}\nR2,S,2026-01-02,,,,8,4,caf\xe9\n".encode("latin-1"))
+    assert statuses(ingest_feed_file(con, landing, SURVEY_RESPONSES))[rel] == "failed"
+    assert loader.retract(con, rel, "survey tool exported Latin-1") == [rel]
+    again = ingest_feed_file(con, landing, SURVEY_RESPONSES)
+    assert statuses(again)[rel] == "retracted" and not again.errors
+    write(landing, rel, f"{SURVEY_HEADER}\nR2,S,2026-01-02,,,,8,4,caf\u00e9\n")
+    assert statuses(ingest_feed_file(con, landing, SURVEY_RESPONSES))[rel] == "loaded"
+    assert rows(con, "select response_id, comment from raw.survey_responses order by 1") == [
+        ("R1", None), ("R2", "caf\u00e9")]
