@@ -33,6 +33,10 @@ MAX_QUARANTINE_SHARE = 0.05  # quarantined share of delivered rows, per raw tabl
 # of the share at this z (1.96: 95% two-sided) must be above MAX_QUARANTINE_SHARE. Small files and
 # feeds get a wide interval (1 bad row of 15 passes), large ones one close to the plain share.
 QUARANTINE_CONFIDENCE_Z = 1.96
+# The per-file rule judges every delivered file, hundreds of them: at 95% a few small files would
+# pass the bound by chance (2 bad rows of 10 did, on the year of demo data). 3 (99.7%) keeps chance
+# out and still catches a broken file (6 of 17, 20 of 40, a file of missing ids).
+FILE_SPIKE_CONFIDENCE_Z = 3.0
 MIN_QUARANTINED_ROWS = 2  # one malformed row is an incident to read in raw.quarantine, not a broken feed
 
 # --- raw feeds: volume of the newest delivery against the feed's own history (expectations/delivery.py)

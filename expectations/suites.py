@@ -16,6 +16,7 @@ from typing import Any
 
 from expectations.delivery import DELIVERED_FILES
 from expectations.settings import (
+    FILE_SPIKE_CONFIDENCE_Z,
     FUTURE_TOLERANCE_HOURS,
     MAX_QUARANTINE_SHARE,
     MIN_QUARANTINED_ROWS,
@@ -83,16 +84,16 @@ def _unparsed_timestamp(column: str) -> str:
     return f"select * from {{batch}} where {column} is not null and try_cast({column} as timestamptz) is null"
 
 
-def _quarantine_over_limit(bad: str, delivered: str) -> str:
+def _quarantine_over_limit(bad: str, delivered: str, z: float) -> str:
     """SQL condition on two columns: `bad` of `delivered` rows is over the quarantine limit with
     confidence, i.e. at least MIN_QUARANTINED_ROWS and a Wilson lower bound above the limit."""
-    return f"{bad} >= {MIN_QUARANTINED_ROWS} and {_wilson_lower(bad, delivered)} > {MAX_QUARANTINE_SHARE}"
+    return f"{bad} >= {MIN_QUARANTINED_ROWS} and {_wilson_lower(bad, delivered, z)} > {MAX_QUARANTINE_SHARE}"
 
 
-def _wilson_lower(bad: str, delivered: str) -> str:
+def _wilson_lower(bad: str, delivered: str, z: float) -> str:
     """SQL: the lower end of the Wilson score interval of the share bad / delivered. Unlike the
     plain share it is wide for few rows (1 of 15 is no evidence of a 5% fault; 20 of 40 is)."""
-    z, z2 = QUARANTINE_CONFIDENCE_Z, QUARANTINE_CONFIDENCE_Z ** 2
+    z2 = z ** 2
     p = f"({bad} / nullif({delivered}, 0))"
     return (f"(({p} + {z2 / 2:.6g} / {delivered} - {z} * sqrt({p} * (1 - {p}) / {delivered} "
             f"+ {z2 / 4:.6g} / ({delivered} * {delivered}))) / (1 + {z2:.6g} / {delivered}))")
@@ -101,41 +102,46 @@ def _wilson_lower(bad: str, delivered: str) -> str:
 def _quarantine_share(raw_table: str) -> str:
     return f"""
         select quarantined_rows, delivered_rows,
-            round({_wilson_lower("quarantined_rows", "delivered_rows")}, 4) as share_lower_bound
+            round({_wilson_lower("quarantined_rows", "delivered_rows", QUARANTINE_CONFIDENCE_Z)}, 4)
+                as share_lower_bound
         from (
             select quarantined_rows, quarantined_rows + loaded_rows as delivered_rows
             from (select count(*) as quarantined_rows, (select count(*) from {{batch}}) as loaded_rows
                   from raw.quarantine where raw_table = '{raw_table}') as counts
         ) as shares
-        where {_quarantine_over_limit("quarantined_rows", "delivered_rows")}"""
+        where {_quarantine_over_limit("quarantined_rows", "delivered_rows", QUARANTINE_CONFIDENCE_Z)}"""
 
 
 def _quarantine_spike(feed_file: str) -> str:
     """Delivered files of which more than the allowed share went to quarantine (a spike of missing
-    ids, a broken export). {batch} is referenced so that GE knows the rule reads the guarded table."""
+    ids, a broken export), judged at FILE_SPIKE_CONFIDENCE_Z: every delivered file is tested, and
+    among hundreds of small files a few reach the table's bound by chance. {batch} is referenced so
+    that GE knows the rule reads the guarded table."""
     return f"""
         select file_path, quarantined_rows, delivered_rows,
-            round({_wilson_lower("quarantined_rows", "delivered_rows")}, 4) as share_lower_bound
+            round({_wilson_lower("quarantined_rows", "delivered_rows", FILE_SPIKE_CONFIDENCE_Z)}, 4)
+                as share_lower_bound
         from (
             select file_path, rows_quarantined as quarantined_rows, rows_loaded + rows_quarantined as delivered_rows
             from ({DELIVERED_FILES}) as files where feed_file = '{feed_file}'
         ) as shares
         where (select count(*) from {{batch}}) >= 0
-            and {_quarantine_over_limit("quarantined_rows", "delivered_rows")}"""
+            and {_quarantine_over_limit("quarantined_rows", "delivered_rows", FILE_SPIKE_CONFIDENCE_Z)}"""
 
 
 def _raw_common(raw_table: str, feed_file: str) -> list[Any]:
     """Quarantine rules for every feed; the volume and freshness of deliveries are separate checks
     (expectations/delivery.py)."""
-    limit = (f"{MAX_QUARANTINE_SHARE:.0%} (Wilson lower bound at z = {QUARANTINE_CONFIDENCE_Z}; "
-             f"{MIN_QUARANTINED_ROWS} rows at least)")
+    def limit(z: float) -> str:
+        return f"{MAX_QUARANTINE_SHARE:.0%} (Wilson lower bound at z = {z}; {MIN_QUARANTINED_ROWS} rows at least)"
+
     return [
         _rows("quarantine_share_below_limit",
-              f"Not more than {limit} of the rows delivered for raw.{raw_table} went to quarantine.",
-              _quarantine_share(raw_table)),
+              f"Not more than {limit(QUARANTINE_CONFIDENCE_Z)} of the rows delivered for raw.{raw_table} went "
+              "to quarantine.", _quarantine_share(raw_table)),
         _rows("no_quarantine_spike_in_a_file",
-              f"No delivered {feed_file} sent more than {limit} of its rows to quarantine "
-              "(e.g. a spike of missing ids).", _quarantine_spike(feed_file)),
+              f"No delivered {feed_file} sent more than {limit(FILE_SPIKE_CONFIDENCE_Z)} of its rows to "
+              "quarantine (e.g. a spike of missing ids).", _quarantine_spike(feed_file)),
     ]
 
 
