@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from dagster_project.config import Settings, export_environment
-from dagster_project.demo.generator import generate
+from mdw.demo.generator import generate
 
 SMALL = {"start_date": date(2026, 1, 1), "days": 45, "scale": 0.03, "seed": 11}
 

@@ -1,11 +1,11 @@
-"""Markov removal effects on journeys solved by hand (dagster_project/attribution.py)."""
+"""Markov removal effects on journeys solved by hand (mdw_stats/attribution.py)."""
 
 from itertools import pairwise
 
 import pandas as pd
 import pytest
 
-from dagster_project.attribution import markov_removal_effects
+from mdw_stats.attribution import markov_removal_effects
 
 
 def _transitions(paths: list[tuple[str, bool]]) -> pd.DataFrame:

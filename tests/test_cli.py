@@ -7,9 +7,9 @@ from types import SimpleNamespace
 import duckdb
 from dagster._utils.error import SerializableErrorInfo
 
-from dagster_project.cli import main, print_summary, root_cause
 from dagster_project.ingest.contract import ORDERS
 from dagster_project.ingest.loader import ingest_feed_file
+from mdw.cli import main, print_summary, root_cause
 from tests.ingest.helpers import order, rows, write
 
 
@@ -75,7 +75,7 @@ def test_mdw_retract_withdraws_a_delivery_and_undo_brings_it_back(settings, caps
 def test_the_instance_mdw_writes_queues_runs_one_at_a_time_and_keeps_a_users_own_config(settings):
     import dagster as dg
 
-    from dagster_project.cli import ensure_dagster_home
+    from mdw.cli import ensure_dagster_home
 
     ensure_dagster_home(settings)
     with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:

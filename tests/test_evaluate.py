@@ -3,7 +3,7 @@
 import duckdb
 import pytest
 
-from dagster_project.evaluate import evaluate_identity
+from mdw.evaluate import evaluate_identity
 
 # record -> (true person, identifiers, customer the resolver gave it)
 RECORDS = {

@@ -4,7 +4,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from dagster_project.value_model import _bgnbd_log_likelihood, fit_value_model, score_customers, simulate_customers
+from mdw_stats.value_model import _bgnbd_log_likelihood, fit_value_model, score_customers, simulate_customers
 
 TRUE = {"r": 0.5, "alpha": 20.0, "a": 1.5, "b": 4.0, "p": 3.0, "q": 5.0, "v": 200.0}
 

@@ -11,10 +11,10 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.cli import stored_test_failures
 from dagster_project.config import DBT_PROJECT_DIR
 from dagster_project.definitions import build_definitions
-from dagster_project.evaluate import evaluate_identity
+from mdw.cli import stored_test_failures
+from mdw.evaluate import evaluate_identity
 
 CHANNEL_MARTS = {"mart_order_contribution", "mart_channel_acquisition", "mart_cohort_retention",
                  "mart_attribution_journeys", "fct_attribution_credits", "mart_attribution_markov",

@@ -14,11 +14,11 @@ import dagster as dg
 import pytest
 
 from dagster_project import warehouse_lock
-from dagster_project.cli import BUSY_EXIT_CODE
 from dagster_project.runs import JOB_NAME, LOCATION_NAME, PID_TAG
+from mdw.cli import BUSY_EXIT_CODE
 from tests.handmade_landing import write_handmade_landing
 
-MDW = [sys.executable, "-m", "dagster_project.cli"]
+MDW = [sys.executable, "-m", "mdw.cli"]
 
 
 def _env(settings) -> dict:

@@ -11,10 +11,10 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from dagster_project.demo import vocab
-from dagster_project.demo.generator import FX_TO_CNY as FX
-from dagster_project.demo.generator import generate
 from dagster_project.ingest.contract import FEEDS
+from mdw.demo import vocab
+from mdw.demo.generator import FX_TO_CNY as FX
+from mdw.demo.generator import generate
 from tests.conftest import SMALL
 
 

@@ -127,7 +127,7 @@ final as (
                     cast({{ days_between('first_order_date', 'last_order_date') }} as double)
                     / (purchase_occasions - 1)
         end as mean_days_between_purchases,
-        -- BG/NBD / Gamma-Gamma summary in days (dagster_project/value_model.py)
+        -- BG/NBD / Gamma-Gamma summary in days (mdw_stats/value_model.py)
         purchase_occasions - 1 as frequency,
         {{ days_between('first_order_date', 'last_order_date') }} as recency_days,
         {{ days_between('first_order_date', 'as_of_date') }} as age_days,

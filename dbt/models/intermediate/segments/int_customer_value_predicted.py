@@ -4,7 +4,7 @@ var value_model_horizon_days days from the full fit in mart_value_model_fit. Emp
 
 import pandas as pd
 
-from dagster_project.value_model import ValueModelFit, model_input, score_customers
+from mdw_stats.value_model import ValueModelFit, model_input, score_customers
 
 
 def model(dbt, session):

@@ -2,7 +2,7 @@
 closed journeys (int_attribution_transitions) and its Markov share (removal effects normalised to
 sum to 1), which fct_attribution_credits uses to split each converted journey."""
 
-from dagster_project.attribution import markov_removal_effects
+from mdw_stats.attribution import markov_removal_effects
 
 
 def model(dbt, session):

@@ -9,7 +9,7 @@ parameters, and the predictions are left empty rather than invented.
 
 import pandas as pd
 
-from dagster_project.value_model import InsufficientDataError, ValueModelFit, fit_value_model, model_input
+from mdw_stats.value_model import InsufficientDataError, ValueModelFit, fit_value_model, model_input
 
 PARAMETERS = [name for name in ValueModelFit.__dataclass_fields__]
 

@@ -6,7 +6,7 @@ against actual purchase occasions. Empty when the calibration fit was not possib
 import numpy as np
 import pandas as pd
 
-from dagster_project.value_model import ValueModelFit, model_input, score_customers
+from mdw_stats.value_model import ValueModelFit, model_input, score_customers
 
 
 def _group(frequency):

@@ -18,9 +18,6 @@ import time
 from datetime import UTC, date, datetime
 from pathlib import Path
 
-from dagster_project.config import PROJECT_ROOT
-
-BENCH_DOC = PROJECT_ROOT / "docs" / "benchmarks.md"
 BARE_READS = {
     "crm_contacts": "read_csv('{l}/crm/*/contacts.csv', ignore_errors = true)",
     "crm_campaigns": "read_csv('{l}/crm/*/campaigns.csv', ignore_errors = true)",
@@ -37,7 +34,7 @@ def _peak_mb() -> float:
 
 
 def phase_generate(landing: str, scale: float, days: int, seed: int) -> dict:
-    from dagster_project.demo.generator import generate
+    from mdw.demo.generator import generate
 
     summary = generate(Path(landing), date(2025, 1, 1), days, scale, seed, progress=False)
     return {"seconds": summary.seconds, "rows": sum(summary.rows.values()), "files": summary.files}
@@ -86,7 +83,7 @@ PHASES = {"generate": phase_generate, "ingest": phase_ingest, "bare": phase_bare
 
 
 def _run_phase(name: str, **kwargs) -> dict:
-    out = subprocess.run([sys.executable, "-m", "dagster_project.bench", name, json.dumps(kwargs)],
+    out = subprocess.run([sys.executable, "-m", "mdw.bench", name, json.dumps(kwargs)],
                          capture_output=True, text=True)
     if out.returncode != 0:
         raise RuntimeError(f"benchmark phase {name} failed:\n{out.stderr[-4000:]}")
@@ -102,7 +99,7 @@ def _machine() -> str:
     return f"{os.cpu_count()} cores, {mem_gb:.0f} GB RAM, {platform.machine()}, Python {platform.python_version()}"
 
 
-def run_ingest_benchmark(scale: float, days: int, seed: int, workdir: Path, record: bool, keep: bool) -> int:
+def run_ingest_benchmark(scale: float, days: int, seed: int, workdir: Path, record_to: Path | None, keep: bool) -> int:
     workdir = workdir.resolve()
     landing, wh, bare = workdir / "landing", workdir / "ingest.duckdb", workdir / "bare.duckdb"
     shutil.rmtree(workdir, ignore_errors=True)
@@ -121,15 +118,15 @@ def run_ingest_benchmark(scale: float, days: int, seed: int, workdir: Path, reco
     print(f"  bare DuckDB read (floor): {floor['seconds']:.1f}s, {floor['rows']:,} rows, peak {floor['peak_mb']:,.0f} MB")
     print(f"            per file kind: {floor['per_file_kind_seconds']}")
     print(f"  ingestion / floor: {ratio:.2f}x")
-    if record:
-        _record(scale, days, gen, ing, floor, size_mb, ratio)
-        print(f"Recorded in {BENCH_DOC}")
+    if record_to:
+        _record(record_to, scale, days, gen, ing, floor, size_mb, ratio)
+        print(f"Recorded in {record_to}")
     if not keep:
         shutil.rmtree(workdir, ignore_errors=True)
     return 0
 
 
-def run_identity_benchmark(scale_label: str, record: bool) -> int:
+def run_identity_benchmark(scale_label: str, record_to: Path | None) -> int:
     """Time identity resolution (normalise, graph, junk rules, connected components) on the
     warehouse MDW_WAREHOUSE points at, as built by `mdw run`, with the graph's size."""
     import duckdb
@@ -162,9 +159,9 @@ def run_identity_benchmark(scale_label: str, record: bool) -> int:
         print(f"  {label}: {seconds:.1f}s (dbt start-up included), {records / seconds:,.0f} records/s, "
               f"{edges / seconds:,.0f} edges/s")
     print(f"  peak memory of dbt: {peak_mb:,.0f} MB")
-    if record:
+    if record_to:
         key = f"identity {scale_label}"
-        _write_block(key, [
+        _write_block(record_to, key, [
             f"### Identity resolution, {scale_label}",
             f"Measured {datetime.now(UTC):%Y-%m-%d} on {_machine()} with `mdw bench identity --label \"{scale_label}\"` "
             "after `mdw run`.",
@@ -179,7 +176,7 @@ def run_identity_benchmark(scale_label: str, record: bool) -> int:
             f"Peak memory of the dbt process: {peak_mb:,.0f} MB (DuckDB's default memory limit is 80% of RAM; "
             "it uses what it may as cache).",
         ])
-        print(f"Recorded in {BENCH_DOC}")
+        print(f"Recorded in {record_to}")
     return 0
 
 
@@ -207,7 +204,7 @@ MART_GROUPS = {
 }
 
 
-def run_mart_group_benchmark(group: str, scale_label: str, record: bool, repeat: int = 3) -> int:
+def run_mart_group_benchmark(group: str, scale_label: str, record_to: Path | None, repeat: int = 3) -> int:
     """Time `dbt build` of one mart group (models, seeds, data tests and unit tests) on the
     warehouse MDW_WAREHOUSE points at, as built by `mdw run`, `repeat` times; the build with the
     median wall time is reported, with its per-model times from dbt's run_results.json."""
@@ -243,8 +240,8 @@ def run_mart_group_benchmark(group: str, scale_label: str, record: bool, repeat:
           f"customers/s); seeds and tests: {checks:.1f}s summed (two threads run side by side)")
     for name, seconds in models:
         print(f"    {name:<40} {seconds:6.2f}s")
-    if record:
-        _write_block(f"{group} {scale_label}", [
+    if record_to:
+        _write_block(record_to, f"{group} {scale_label}", [
             f"### {title}, {scale_label}",
             f"Measured {datetime.now(UTC):%Y-%m-%d} on {_machine()} with `mdw bench {group} --label \"{scale_label}\" "
             f"--repeat {len(walls)}` "
@@ -258,11 +255,11 @@ def run_mart_group_benchmark(group: str, scale_label: str, record: bool, repeat:
             "|---|---:|",
             *(f"| {name} | {seconds:.2f} |" for name, seconds in models),
         ])
-        print(f"Recorded in {BENCH_DOC}")
+        print(f"Recorded in {record_to}")
     return 0
 
 
-def run_quality_benchmark(scale_label: str, record: bool) -> int:
+def run_quality_benchmark(scale_label: str, record_to: Path | None) -> int:
     """Time the whole `dbt build` and the Great Expectations suites on the warehouse MDW_WAREHOUSE
     points at (as built by `mdw run`), and print the suites' share of the build time."""
     from dagster_project.config import export_environment
@@ -283,8 +280,8 @@ def run_quality_benchmark(scale_label: str, record: bool) -> int:
     print(f"  {len(outcomes)} Great Expectations suites: {suite_seconds:.1f}s ({share:.0%} of the build)")
     for outcome in outcomes:
         print(f"    {outcome.suite:<36} {outcome.seconds:6.2f}s  {'passed' if outcome.success else 'FAILED'}")
-    if record:
-        _write_block(f"quality {scale_label}", [
+    if record_to:
+        _write_block(record_to, f"quality {scale_label}", [
             f"### Quality gate, {scale_label}",
             f"Measured {datetime.now(UTC):%Y-%m-%d} on {_machine()} with `mdw bench quality --label \"{scale_label}\"` "
             "after `mdw run`.",
@@ -298,25 +295,25 @@ def run_quality_benchmark(scale_label: str, record: bool) -> int:
             "|---|---:|---|",
             *(f"| {o.suite} | {o.seconds:.2f} | {'passed' if o.success else 'failed'} |" for o in outcomes),
         ])
-        print(f"Recorded in {BENCH_DOC}")
+        print(f"Recorded in {record_to}")
     return 0
 
 
-def _write_block(key: str, lines: list[str]) -> None:
-    """Replace (or append) the block for `key` in docs/benchmarks.md."""
+def _write_block(doc: Path, key: str, lines: list[str]) -> None:
+    """Replace (or append) the block for `key` in the benchmarks document `doc`."""
     begin, end = f"<!-- BEGIN {key} -->", f"<!-- END {key} -->"
     block = "\n".join([begin, *lines, end])
-    text = BENCH_DOC.read_text(encoding="utf-8") if BENCH_DOC.exists() else "# Benchmarks\n"
+    text = doc.read_text(encoding="utf-8") if doc.exists() else "# Benchmarks\n"
     if begin in text and end in text:
         text = text[: text.index(begin)] + block + text[text.index(end) + len(end):]
     else:
         text = text.rstrip("\n") + "\n\n" + block + "\n"
-    BENCH_DOC.parent.mkdir(parents=True, exist_ok=True)
-    BENCH_DOC.write_text(text, encoding="utf-8")
+    doc.parent.mkdir(parents=True, exist_ok=True)
+    doc.write_text(text, encoding="utf-8")
 
 
-def _record(scale, days, gen, ing, floor, size_mb, ratio) -> None:
-    _write_block(f"ingest scale={scale:g} days={days}", [
+def _record(record_to, scale, days, gen, ing, floor, size_mb, ratio) -> None:
+    _write_block(record_to, f"ingest scale={scale:g} days={days}", [
         f"### Ingestion, scale {scale:g}, {days} days",
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {_machine()} with `mdw bench ingest --scale {scale:g} --days {days}`.",
         "",

@@ -24,6 +24,7 @@ DEMO_START = date(2025, 1, 1)
 DEMO_DAYS = 365
 DEMO_SCALE = 0.1
 DEMO_SEED = 42
+BENCH_DOC = "docs/benchmarks.md"  # relative to the folder mdw runs in: the checkout, as a rule
 
 DAGSTER_YAML = """\
 # Written by mdw (delete this first line to keep your own edits). Telemetry off (no network here).
@@ -60,7 +61,7 @@ def _landing_has_files(landing: Path) -> bool:
 
 
 def cmd_generate(args: argparse.Namespace) -> int:
-    from dagster_project.demo.generator import generate
+    from mdw.demo.generator import generate
 
     summary = generate(Path(args.out), date.fromisoformat(args.start_date), args.days, args.scale, args.seed,
                        truth_dir=Path(args.truth_dir) if args.truth_dir else None, progress=not args.quiet)
@@ -121,7 +122,7 @@ def _run_refresh(settings: Settings, args: argparse.Namespace) -> int:
         if args.no_demo:
             print(f"No landing files under {settings.landing}; nothing to do.", file=sys.stderr)
             return 1
-        from dagster_project.demo.generator import generate
+        from mdw.demo.generator import generate
 
         print(f"{settings.landing} is empty: generating demo data (scale {args.demo_scale}, {DEMO_DAYS} days)")
         generate(settings.landing, DEMO_START, DEMO_DAYS, args.demo_scale, DEMO_SEED, progress=True)
@@ -284,25 +285,25 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 def cmd_bench_on_warehouse(args: argparse.Namespace) -> int:
     """`mdw bench identity|segments|channels|quality`: timings on the warehouse MDW_WAREHOUSE points at."""
-    from dagster_project import bench
+    from mdw import bench
 
     if args.bench_command in bench.MART_GROUPS:
-        return bench.run_mart_group_benchmark(args.bench_command, args.label, record=not args.no_record,
+        return bench.run_mart_group_benchmark(args.bench_command, args.label, record_to=None if args.no_record else Path(args.record_to),
                                               repeat=args.repeat)
     runner = {"identity": bench.run_identity_benchmark, "quality": bench.run_quality_benchmark}[args.bench_command]
-    return runner(args.label, record=not args.no_record)
+    return runner(args.label, record_to=None if args.no_record else Path(args.record_to))
 
 
 def cmd_bench(args: argparse.Namespace) -> int:
-    from dagster_project.bench import run_ingest_benchmark
+    from mdw.bench import run_ingest_benchmark
 
     return run_ingest_benchmark(scale=args.scale, days=args.days, seed=args.seed, workdir=Path(args.workdir),
-                                record=not args.no_record, keep=args.keep)
+                                record_to=None if args.no_record else Path(args.record_to), keep=args.keep)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from dagster_project.config import get_settings
-    from dagster_project.evaluate import evaluate_identity, print_report
+    from mdw.evaluate import evaluate_identity, print_report
 
     settings = get_settings()
     truth = Path(args.truth) if args.truth else settings.landing.parent / "ground_truth" / "identity.parquet"
@@ -372,7 +373,8 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--days", type=int, default=365)
     ingest.add_argument("--seed", type=int, default=7)
     ingest.add_argument("--workdir", default="bench")
-    ingest.add_argument("--no-record", action="store_true", help="do not write docs/benchmarks.md")
+    ingest.add_argument("--no-record", action="store_true", help="do not write the figures to a file")
+    ingest.add_argument("--record-to", default=BENCH_DOC, help=f"where the figures go (default {BENCH_DOC})")
     ingest.add_argument("--keep", action="store_true", help="keep the generated files and databases")
     ingest.set_defaults(func=cmd_bench)
     for name, help_text in (("identity", "identity resolution time on the current warehouse"),
@@ -382,7 +384,8 @@ def build_parser() -> argparse.ArgumentParser:
         on_warehouse = bench_sub.add_parser(name, help=help_text)
         on_warehouse.add_argument("--label", default="current warehouse",
                                   help='e.g. "scale 1" (names the docs/benchmarks.md block)')
-        on_warehouse.add_argument("--no-record", action="store_true", help="do not write docs/benchmarks.md")
+        on_warehouse.add_argument("--no-record", action="store_true", help="do not write the figures to a file")
+        on_warehouse.add_argument("--record-to", default=BENCH_DOC, help=f"where the figures go (default {BENCH_DOC})")
         if name in ("segments", "channels"):
             on_warehouse.add_argument("--repeat", type=int, default=3,
                                       help="builds to run; the median one is reported (this machine's timings vary)")

@@ -25,7 +25,7 @@ import numpy as np
 import pyarrow as pa
 from tqdm import tqdm
 
-from dagster_project.demo import vocab
+from mdw.demo import vocab
 
 DAY = 86_400
 PLACEHOLDER_EMAILS = ["test@test.com", "noemail@qq.com", "a@a.com"]
