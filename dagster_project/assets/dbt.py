@@ -64,14 +64,19 @@ class DbtBuildConfig(dg.Config):
 
 
 def dbt_build_args(as_of: str | None) -> list[str]:
-    """`dbt build`, with the as_of var when given (refused early when it is not a date)."""
+    """`dbt build`, with the as_of var when given (refused early when it is not a date).
+
+    Tests run only when every model they read is built (`cautious` indirect selection): a subset
+    launched from the UI would otherwise run, say, a relationships test against a model it did not
+    build and fail on a missing table."""
+    build = ["build", "--indirect-selection", "cautious"]
     if not as_of:
-        return ["build"]
+        return build
     try:
         day = date.fromisoformat(as_of)
     except ValueError as error:
         raise dg.Failure(f"as_of must be a date written YYYY-MM-DD, got {as_of!r}") from error
-    return ["build", "--vars", json.dumps({"as_of": day.isoformat()})]
+    return [*build, "--vars", json.dumps({"as_of": day.isoformat()})]
 
 
 def value_model_metadata(con) -> dict[str, Any]:

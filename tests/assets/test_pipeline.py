@@ -16,6 +16,8 @@ from dagster_project.definitions import build_definitions
 from mdw.cli import stored_test_failures
 from mdw.evaluate import evaluate_identity
 
+pytestmark = pytest.mark.e2e
+
 CHANNEL_MARTS = {"mart_order_contribution", "mart_channel_acquisition", "mart_cohort_retention",
                  "mart_attribution_journeys", "fct_attribution_credits", "mart_attribution_markov",
                  "mart_channel_attribution", "mart_campaign_performance"}

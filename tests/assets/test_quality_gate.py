@@ -1,5 +1,9 @@
 """Write-audit-publish end to end: a clean run publishes; each kind of broken feed is caught by a
-named blocking check, nothing is published and the previous serving file stays byte-identical."""
+named blocking check, nothing is published and the previous serving file stays byte-identical;
+retracting the broken deliveries lets the next refresh publish.
+
+Three whole refreshes, shared by every assertion: the clean run, one run with every broken feed
+delivered at once (each case lands in its own file), and the run after the retraction."""
 
 import hashlib
 import json
@@ -13,6 +17,8 @@ import pytest
 from dagster_project.config import Settings, export_environment
 from dagster_project.definitions import build_definitions
 from dagster_project.ingest.loader import retract
+
+pytestmark = pytest.mark.e2e
 
 
 def _settings(root) -> Settings:
@@ -90,11 +96,11 @@ BROKEN_FEEDS = {
     "spike_of_null_ids": ("orders/2026-02-20/orders.jsonl",
                           "\n".join(_order(None) for _ in range(30)) + "\n",
                           "raw_orders_suite", "no_quarantine_spike_in_a_file", "orders/2026-02-20/orders.jsonl"),
-    "future_dated_batch": ("orders/2026-02-20/orders.jsonl",
+    "future_dated_batch": ("orders/2026-02-21/orders.jsonl",
                            "\n".join(_order(f"FUT{i}", at="2099-02-20 10:00:00") for i in range(5)) + "\n",
                            "raw_orders_suite", "ordered_at_not_in_future", "2099-02-20"),
     "duplicated_orders_with_conflicting_amounts": (
-        "orders/2026-02-20/orders.jsonl",
+        "orders/2026-02-22/orders.jsonl",
         _order("DUP1", total=100) + "\n" + _order("DUP1", total=999) + "\n",
         "raw_orders_suite", "no_conflicting_duplicates", "DUP1"),
     # one row where the feed's history says about 25: far below its own level, so it blocks
@@ -105,27 +111,29 @@ BROKEN_FEEDS = {
 }
 
 
-def _deliver_broken_feed(published, tmp_path, case) -> Settings:
-    """A copy of the published state, plus the broken file of `case` in its landing folder."""
+@pytest.fixture(scope="module")
+def broken(published, tmp_path_factory):
+    """A copy of the published state with every broken feed delivered, and one refresh over it."""
     root, _ = published
+    copy_root = tmp_path_factory.mktemp("broken")
     for name in ("landing", "warehouse.duckdb", "marts.duckdb"):
         copy = shutil.copytree if (root / name).is_dir() else shutil.copy2
-        copy(root / name, tmp_path / name)
-    settings = _settings(tmp_path)
-    relative, content, *_ = BROKEN_FEEDS[case]
-    (settings.landing / relative).parent.mkdir(parents=True, exist_ok=True)
-    (settings.landing / relative).write_text(content, encoding="utf-8")
-    return settings
+        copy(root / name, copy_root / name)
+    settings = _settings(copy_root)
+    before = _sha256(settings.serving)
+    for relative, content, *_ in BROKEN_FEEDS.values():
+        (settings.landing / relative).parent.mkdir(parents=True, exist_ok=True)
+        (settings.landing / relative).write_text(content, encoding="utf-8")
+    result = _run(settings)
+    with duckdb.connect(str(settings.serving), read_only=True) as con:  # still readable: the previous run
+        profiles = con.execute("select count(*) from mart_customer_profile").fetchone()[0]
+    return settings, result, before == _sha256(settings.serving), profiles
 
 
 @pytest.mark.parametrize("case", sorted(BROKEN_FEEDS))
-def test_a_broken_feed_is_caught_and_nothing_is_published(published, tmp_path, case):
-    settings = _deliver_broken_feed(published, tmp_path, case)
-    before = _sha256(settings.serving)
+def test_a_broken_feed_is_caught_and_nothing_is_published(broken, case):
+    _, result, serving_unchanged, profiles = broken
     _, _, check_name, expectation, sample = BROKEN_FEEDS[case]
-
-    result = _run(settings)
-
     assert not result.success
     # the named check blocks (a small broken file may also be off its feed's usual volume)
     blocking = {e.check_name: e for e in result.get_asset_check_evaluations()
@@ -139,19 +147,18 @@ def test_a_broken_feed_is_caught_and_nothing_is_published(published, tmp_path, c
         assert sample in json.dumps(failed.metadata["unexpected_samples"].value)
     assert dg.AssetKey(["serving", "published_marts"]) not in {
         e.asset_key for e in result.get_asset_materialization_events()}
-    assert _sha256(settings.serving) == before
-    with duckdb.connect(str(settings.serving), read_only=True) as con:  # still readable, previous run
-        assert con.execute("select count(*) from mart_customer_profile").fetchone()[0] > 0
+    assert serving_unchanged and profiles > 0
 
 
-def test_a_loaded_bad_delivery_is_retracted_and_the_next_refresh_publishes(published, tmp_path):
-    """Rows that failed a blocking check stay loaded; retracting their file (no hand-written DELETE)
-    lets the next refresh pass and publish, and the file is not loaded again."""
-    settings = _deliver_broken_feed(published, tmp_path, "nps_of_11")
+def test_loaded_bad_deliveries_are_retracted_and_the_next_refresh_publishes(broken):
+    """Rows that failed a blocking check stay loaded; retracting their files (no hand-written DELETE)
+    lets the next refresh pass and publish, and the files are not loaded again."""
+    settings, *_ = broken
     before = _sha256(settings.serving)
-    assert not _run(settings).success
+    files = sorted(relative for relative, *_ in BROKEN_FEEDS.values())
     with duckdb.connect(str(settings.warehouse)) as con:
-        assert retract(con, BROKEN_FEEDS["nps_of_11"][0], "survey tool wrote NPS 11") == [BROKEN_FEEDS["nps_of_11"][0]]
+        for relative in files:
+            assert retract(con, relative, "broken delivery") == [relative]
 
     result = _run(settings)
 
@@ -159,5 +166,9 @@ def test_a_loaded_bad_delivery_is_retracted_and_the_next_refresh_publishes(publi
     assert _sha256(settings.serving) != before
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         assert con.execute("select count(*) from raw.survey_responses where response_id = 'BAD1'").fetchone()[0] == 0
-        assert con.execute("select status from raw.load_manifest where file_path = ? order by loaded_at desc limit 1",
-                           [BROKEN_FEEDS["nps_of_11"][0]]).fetchone()[0] == "retracted"
+        assert con.execute("select count(*) from raw.orders where order_id like 'FUT%' or order_id = 'DUP1'"
+                           ).fetchone()[0] == 0
+        statuses = con.execute("select file_path, arg_max(status, loaded_at) from raw.load_manifest "
+                               "where file_path in (select unnest(?::varchar[])) group by 1 order by 1",
+                               [files]).fetchall()
+        assert statuses == [(f, "retracted") for f in files]

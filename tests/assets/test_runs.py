@@ -98,6 +98,7 @@ def test_the_warehouse_lock_names_its_holder_refuses_or_waits_and_dies_with_it(s
     warehouse_lock.release(settings.warehouse)
 
 
+@pytest.mark.e2e
 def test_a_killed_refresh_leaves_nothing_behind_and_the_next_run_recovers_as_a_job_run(settings):
     """kill -9 of `mdw run` while dbt builds: dbt dies with it, a second `mdw run` that was waiting
     takes over, marks the abandoned run failed, removes the half-written publish file and succeeds

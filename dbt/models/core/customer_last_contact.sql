@@ -10,16 +10,11 @@ touchpoints as (
 ),
 
 last_touch as (
-    select * from (
-        select
-            touchpoints.*,
-            row_number() over (
-                partition by touchpoints.customer_key
-                order by touchpoints.occurred_at desc nulls last, touchpoints.touchpoint_id desc
-            ) as touch_rank
-        from touchpoints
-    ) as ranked
-    where touch_rank = 1
+    {{ first_record(
+        'select * from touchpoints',
+        'customer_key',
+        'occurred_at desc nulls last, touchpoint_id desc'
+    ) }}
 ),
 
 campaign_steps as (
@@ -39,16 +34,11 @@ campaign_steps as (
 ),
 
 last_campaign as (
-    select * from (
-        select
-            campaign_steps.*,
-            row_number() over (
-                partition by campaign_steps.customer_key
-                order by campaign_steps.last_campaign_activity_at desc, campaign_steps.campaign_id desc
-            ) as campaign_rank
-        from campaign_steps
-    ) as ranked
-    where campaign_rank = 1
+    {{ first_record(
+        'select * from campaign_steps',
+        'customer_key',
+        'last_campaign_activity_at desc nulls last, campaign_id desc nulls last'
+    ) }}
 ),
 
 final as (

@@ -21,17 +21,18 @@ rates as (
     select * from {{ ref('exchange_rates') }}
 ),
 
+valid_rates as (
+    select
+        orders.order_id,
+        rates.valid_from,
+        rates.cny_per_unit
+    from orders
+    inner join rates
+        on orders.currency = rates.currency and rates.valid_from <= cast(orders.ordered_at as date)
+),
+
 order_rates as (
-    select * from (
-        select
-            orders.order_id,
-            rates.cny_per_unit,
-            row_number() over (partition by orders.order_id order by rates.valid_from desc) as rate_rank
-        from orders
-        inner join rates
-            on orders.currency = rates.currency and rates.valid_from <= cast(orders.ordered_at as date)
-    ) as ranked
-    where rate_rank = 1
+    {{ first_record('select * from valid_rates', 'order_id', 'valid_from desc nulls last') }}
 ),
 
 item_totals as (

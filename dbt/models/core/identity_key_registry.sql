@@ -62,44 +62,27 @@ candidates as (
 ),
 
 key_winners as (
-    select * from (
-        select
-            candidates.*,
-            row_number() over (
-                partition by candidates.customer_key
-                order by candidates.holds_anchor desc, candidates.identifiers_with_key desc, candidates.component_id asc
-            ) as winner_rank
-        from candidates
-    ) as ranked
-    where winner_rank = 1
+    {{ first_record(
+        'select * from candidates',
+        'customer_key',
+        'holds_anchor desc, identifiers_with_key desc, component_id asc'
+    ) }}
 ),
 
 component_keys as (
-    select * from (
-        select
-            key_winners.*,
-            row_number() over (
-                partition by key_winners.component_id
-                order by key_winners.key_created_at asc nulls last, key_winners.customer_key asc
-            ) as key_rank
-        from key_winners
-    ) as ranked
-    where key_rank = 1
+    {{ first_record(
+        'select component_id, customer_key, key_anchor_key, key_created_at from key_winners',
+        'component_id',
+        'key_created_at asc nulls last, customer_key asc'
+    ) }}
 ),
 
 component_oldest as (
-    select * from (
-        select
-            component_id,
-            identifier_key as oldest_identifier_key,
-            first_seen_at,
-            row_number() over (
-                partition by component_id
-                order by first_seen_at asc nulls last, identifier_key asc
-            ) as age_rank
-        from components
-    ) as ranked
-    where age_rank = 1
+    {{ first_record(
+        'select component_id, identifier_key as oldest_identifier_key, first_seen_at from components',
+        'component_id',
+        'first_seen_at asc nulls last, oldest_identifier_key asc'
+    ) }}
 ),
 
 assigned as (

@@ -20,17 +20,21 @@ candidates as (
         associations.consequent_category as category,
         associations.antecedent_category as because_of_category,
         associations.confidence,
-        associations.lift,
-        row_number() over (
-            partition by bought.customer_key, associations.consequent_category
-            order by associations.confidence desc, associations.lift desc, associations.antecedent_category asc
-        ) as reason_rank
+        associations.lift
     from bought
     inner join associations
         on bought.category = associations.antecedent_category and associations.lift > {{ var('cross_sell_min_lift') }}
     left join bought as already
         on bought.customer_key = already.customer_key and associations.consequent_category = already.category
     where already.category is null
+),
+
+best_reasons as (
+    {{ first_record(
+        'select * from candidates',
+        'customer_key, category',
+        'confidence desc, lift desc, because_of_category asc'
+    ) }}
 ),
 
 ranked as (
@@ -43,8 +47,7 @@ ranked as (
         row_number() over (
             partition by customer_key order by confidence desc, lift desc, category asc
         ) as recommendation_rank
-    from candidates
-    where reason_rank = 1
+    from best_reasons
 ),
 
 final as (

@@ -69,11 +69,11 @@ with_ratio as (
     from measured
 ),
 
-matched as (
+stage_matches as (
     select
         with_ratio.customer_key,
         stages.stage,
-        row_number() over (partition by with_ratio.customer_key order by stages.stage_order asc) as stage_rank
+        stages.stage_order
     from with_ratio
     inner join stages
         on
@@ -95,6 +95,10 @@ matched as (
             )
 ),
 
+matched as (
+    {{ first_record('select * from stage_matches', 'customer_key', 'stage_order asc, stage asc') }}
+),
+
 final as (
     select
         with_ratio.customer_key,
@@ -110,8 +114,7 @@ final as (
         {{ add_days('with_ratio.last_order_date', 'round(with_ratio.usual_days_between_purchases)') }}
             as next_purchase_due_date
     from with_ratio
-    inner join matched
-        on with_ratio.customer_key = matched.customer_key and matched.stage_rank = 1
+    inner join matched on with_ratio.customer_key = matched.customer_key
 )
 
 select * from final

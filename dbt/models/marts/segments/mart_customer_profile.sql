@@ -1,6 +1,8 @@
 {#-
     One wide row per customer joining the customer dimension with every segment mart: the table
     a BI user or campaign tool reads first. Columns keep the names of the marts they come from.
+    Its contract (YAML) fixes column order and types; counts summed upstream (hugeint in DuckDB)
+    are cast to bigint so that the same types hold on Spark.
 -#}
 with
 
@@ -69,7 +71,7 @@ final as (
         lifecycle.last_order_date,
         lifecycle.next_purchase_due_date,
         rfm.recency_days,
-        rfm.frequency,
+        cast(rfm.frequency as bigint) as frequency,
         rfm.monetary_cny,
         rfm.r_score,
         rfm.f_score,
@@ -80,7 +82,7 @@ final as (
         decline.net_revenue_drop_share,
         customer_value.lifetime_net_revenue_cny,
         customer_value.trailing_12m_net_revenue_cny,
-        customer_value.order_count,
+        cast(customer_value.order_count as bigint) as order_count,
         customer_value.average_order_value_cny,
         customer_value.probability_alive,
         customer_value.expected_purchases,

@@ -23,14 +23,7 @@ answered as (
         responses.response_id,
         responses.submitted_at,
         responses.nps_score,
-        responses.csat_score,
-        row_number() over (
-            partition by source_map.customer_key
-            order by
-                case when responses.nps_score is null then 1 else 0 end asc,
-                responses.submitted_at desc,
-                responses.response_id desc
-        ) as nps_recency_rank
+        responses.csat_score
     from responses
     inner join source_map
         on source_map.source = 'survey' and responses.response_id = source_map.record_id
@@ -38,15 +31,33 @@ answered as (
     where cast(responses.submitted_at as date) <= as_of.as_of_date
 ),
 
+latest_answers as (
+    {{ first_record(
+        'select * from answered',
+        'customer_key',
+        'case when nps_score is null then 1 else 0 end asc, submitted_at desc nulls last, response_id desc'
+    ) }}
+),
+
 per_customer as (
     select
         customer_key,
         count(*) as survey_count,
         max(submitted_at) as last_survey_at,
-        avg(csat_score) as average_csat,
-        max(case when nps_recency_rank = 1 then nps_score end) as latest_nps_score
+        avg(csat_score) as average_csat
     from answered
     group by customer_key
+),
+
+summarised as (
+    select
+        per_customer.customer_key,
+        per_customer.survey_count,
+        per_customer.last_survey_at,
+        per_customer.average_csat,
+        latest_answers.nps_score as latest_nps_score
+    from per_customer
+    inner join latest_answers on per_customer.customer_key = latest_answers.customer_key
 ),
 
 final as (
@@ -61,7 +72,7 @@ final as (
             when latest_nps_score is not null then 'detractor'
         end as nps_class,
         cast(average_csat as decimal(4, 2)) as average_csat
-    from per_customer
+    from summarised
 )
 
 select * from final

@@ -126,15 +126,17 @@ scored as (
     cross join weights
 ),
 
-tiered as (
+tier_matches as (
     select
         scored.customer_key,
         value_tiers.value_tier,
-        row_number() over (
-            partition by scored.customer_key order by value_tiers.min_value_score desc
-        ) as tier_rank
+        value_tiers.min_value_score
     from scored
     inner join value_tiers on scored.value_score >= value_tiers.min_value_score
+),
+
+tiered as (
+    {{ first_record('select * from tier_matches', 'customer_key', 'min_value_score desc, value_tier asc') }}
 ),
 
 final as (
@@ -158,7 +160,7 @@ final as (
         cast(scored.value_score as decimal(6, 4)) as value_score,
         tiered.value_tier
     from scored
-    inner join tiered on scored.customer_key = tiered.customer_key and tiered.tier_rank = 1
+    inner join tiered on scored.customer_key = tiered.customer_key
 )
 
 select * from final

@@ -1,0 +1,70 @@
+{#-
+    One row per customer with a CRM contact: the contact whose values survive into dim_customers,
+    the person's most recently updated CRM contact (ties: the higher contact id), in its latest
+    version. Email and phone are normalised as identity resolution does (lower-cased and
+    validated; E.164), the only place these CRM values are normalised.
+-#}
+{#- A view: read once, by dim_customers. -#}
+{{ config(materialized='view') }}
+
+with
+
+source_map as (
+    select * from {{ ref('customer_source_map') }}
+),
+
+contacts as (
+    select * from {{ ref('stg_crm__contacts') }}
+),
+
+customer_contacts as (
+    select
+        source_map.customer_key,
+        contacts.contact_id,
+        contacts.first_name,
+        contacts.last_name,
+        contacts.email,
+        contacts.phone,
+        contacts.gender,
+        contacts.birth_date,
+        contacts.city,
+        contacts.province,
+        contacts.country,
+        contacts.lead_source,
+        contacts.referrer_contact_id,
+        contacts.updated_at
+    from source_map
+    inner join contacts
+        on
+            source_map.source = 'crm' and source_map.source_table = 'contacts'
+            and source_map.record_id = contacts.contact_id
+),
+
+surviving_contacts as (
+    {{ first_record(
+        'select * from customer_contacts',
+        'customer_key',
+        'updated_at desc nulls last, contact_id desc'
+    ) }}
+),
+
+final as (
+    select
+        customer_key,
+        contact_id,
+        first_name,
+        last_name,
+        {{ normalize_email('email') }} as email,
+        {{ normalize_phone('phone') }} as phone,
+        gender,
+        birth_date,
+        city,
+        province,
+        country,
+        lead_source,
+        referrer_contact_id,
+        updated_at
+    from surviving_contacts
+)
+
+select * from final
