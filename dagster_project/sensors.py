@@ -14,7 +14,7 @@ Expected sources are listed on the resource, or else derived from the landing fo
 history: the sources that delivered on at least half of the last 14 delivery days (a survey tool
 that delivers twice a week is not waited for every day).
 
-At most one refresh per delivery day: the run key is the day, and the cursor keeps the newest
+At most one refresh per delivery day: the run key is `delivery:<day>`, and the cursor keeps the newest
 day already requested, so a day that completes late or is touched again does not run twice.
 """
 

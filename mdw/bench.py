@@ -1,7 +1,9 @@
-"""`mdw bench ingest`: generation and ingestion figures against the floor of DuckDB's bare read.
+"""`mdw bench ...`: figures printed and recorded where `--record-to` points (default
+docs/benchmarks.md of the folder mdw runs in; one block per benchmark and label, replaced on re-run).
 
-Each phase runs in its own Python process so that its peak memory (max RSS) is its own.
-Figures are printed and written to docs/benchmarks.md (one block per scale, replaced on re-run).
+- `ingest`: generation and ingestion against the floor of DuckDB's bare read; each phase runs in
+  its own Python process so that its peak memory (max RSS) is its own.
+- `identity`, `segments`, `channels`, `quality`: timings on the warehouse MDW_WAREHOUSE points at.
 """
 
 from __future__ import annotations

@@ -1,7 +1,8 @@
 """Customer value models: BG/NBD for the purchase process, Gamma-Gamma for spend per purchase.
 
 Plain functions over a per-customer summary, so they can be tested on simulated data and called from
-the dbt Python models that fit them on the warehouse's own order history (dbt/models/marts/value).
+the dbt Python models that fit them on the warehouse's own order history (mart_value_model_fit and int_customer_value_predicted, dbt/models/marts/segments and
+intermediate/segments).
 
 The summary has one row per customer who bought at least once, in one consistent time unit (the
 warehouse uses days):
