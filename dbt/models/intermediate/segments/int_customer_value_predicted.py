@@ -13,7 +13,8 @@ def model(dbt, session):
     summary = dbt.ref("int_customer_orders_summarised").df()
     fits = dbt.ref("mart_value_model_fit").df()
     full = fits[fits["fit"] == "full"].iloc[0]
-    result = pd.DataFrame({"customer_key": summary["customer_key"], "horizon_days": int(horizon)})
+    # typed as text even when there is no customer yet (an empty frame would come out as integers)
+    result = pd.DataFrame({"customer_key": summary["customer_key"].astype("string"), "horizon_days": int(horizon)})
     if full["status"] != "fitted":
         for column in ("probability_alive", "expected_purchases", "expected_order_value_cny", "expected_revenue_cny"):
             result[column] = float("nan")
