@@ -7,7 +7,7 @@ from dagster_project.assets.dbt import dbt_models, dbt_project
 from dagster_project.assets.ingestion import ingestion_assets
 from dagster_project.assets.publish import published_marts
 from dagster_project.assets.quality import quality_checks
-from dagster_project.config import Settings, export_environment
+from dagster_project.config import Settings, get_settings
 from dagster_project.dbt_child import dbt_executable
 from dagster_project.jobs import daily_refresh_job
 from dagster_project.resources import DuckDBWarehouse, LandingZone, ServingDatabase
@@ -37,4 +37,4 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     )
 
 
-defs = build_definitions(export_environment())
+defs = build_definitions(get_settings())  # reads the MDW_* variables; changes nothing

@@ -73,14 +73,16 @@ def cmd_generate(args: argparse.Namespace) -> int:
 
 
 def _refresh_dbt_manifest() -> None:
-    """Re-parse the dbt project when any of its files is newer than the manifest."""
-    from dagster_project.assets.dbt import dbt_project
+    from dagster_project.dbt_project import prepare_dbt_project
 
-    manifest = dbt_project.manifest_path
-    newest = max(p.stat().st_mtime for p in dbt_project.project_dir.rglob("*")
-                 if p.is_file() and "target" not in p.parts and "logs" not in p.parts)
-    if not manifest.exists() or manifest.stat().st_mtime < newest:
-        dbt_project.preparer.prepare(dbt_project)
+    if prepare_dbt_project():
+        print("Parsed the dbt project (its manifest was missing or older than its files).")
+
+
+def cmd_prepare(args: argparse.Namespace) -> int:
+    """Parse the dbt project when it changed, so that the code location can load."""
+    _refresh_dbt_manifest()
+    return 0
 
 
 BUSY_EXIT_CODE = 75  # EX_TEMPFAIL: the warehouse is busy, try again later
@@ -352,6 +354,10 @@ def build_parser() -> argparse.ArgumentParser:
     retract_cmd.add_argument("--no-wait", action="store_true",
                              help=f"exit at once (code {BUSY_EXIT_CODE}) when a refresh holds the warehouse")
     retract_cmd.set_defaults(func=cmd_retract)
+
+    prepare = sub.add_parser("prepare", help="parse the dbt project when it changed (mdw run and mdw ui do it "
+                             "themselves; needed before `dagster definitions validate` on a fresh clone)")
+    prepare.set_defaults(func=cmd_prepare)
 
     ui = sub.add_parser("ui", help="start the Dagster UI (dagster dev)")
     ui.add_argument("--host", default="127.0.0.1")

@@ -17,6 +17,7 @@ LINT_DIR="$(mktemp -d)"
 trap 'rm -rf "$LINT_DIR"' EXIT
 MDW_WAREHOUSE="$LINT_DIR/lint.duckdb" .venv/bin/sqlfluff lint dbt/models
 echo "== dagster definitions validate"
+.venv/bin/mdw prepare  # parse the dbt project: the code location does no work at import
 .venv/bin/dagster definitions validate -w workspace.yaml
 echo "== pytest"
 .venv/bin/pytest

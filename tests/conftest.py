@@ -1,4 +1,8 @@
-"""Shared fixtures: a small generated landing folder (built once) and isolated warehouse paths."""
+"""Shared fixtures: a small generated landing folder (built once) and isolated warehouse paths.
+
+The dbt project is parsed (when it changed) before the tests are collected: importing the code
+location parses nothing itself.
+"""
 
 from datetime import date
 from pathlib import Path
@@ -10,6 +14,12 @@ from dagster_project.config import Settings, export_environment
 from mdw.demo.generator import generate
 
 SMALL = {"start_date": date(2026, 1, 1), "days": 45, "scale": 0.03, "seed": 11}
+
+
+def pytest_configure(config):
+    from dagster_project.dbt_project import prepare_dbt_project
+
+    prepare_dbt_project()
 
 
 @pytest.fixture(scope="session")

@@ -1,23 +1,25 @@
 """dbt models as Dagster assets (dagster-dbt), grouped by the folder they live in."""
 
 import json
+import os
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import pandas as pd
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
 from pydantic import Field
 
-from dagster_project.config import DBT_PROJECT_DIR, export_environment
+from dagster_project.dbt_project import dbt_project
 from dagster_project.resources import DuckDBWarehouse
 
-export_environment()  # dbt's profile reads MDW_WAREHOUSE; the venv's dbt must be on PATH
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-dbt_project.prepare_if_dev()
-if not dbt_project.manifest_path.exists():  # fresh clone outside `dagster dev`: parse once
-    dbt_project.preparer.prepare(dbt_project)
+dbt_project.prepare_if_dev()  # under `dagster dev` only; otherwise the command that runs prepares it
+if not dbt_project.manifest_path.exists():
+    raise FileNotFoundError(f"{dbt_project.manifest_path} is missing: run `mdw prepare` (or `mdw run`, "
+                            "`mdw ui`, `dagster dev`), which parse the dbt project, before loading the code location")
 
 LAYER_GROUPS = {"staging": "staging", "core": "core"}
 # models under intermediate/<domain> and marts/<domain>: identity resolution is part of building the
@@ -79,6 +81,21 @@ def dbt_build_args(as_of: str | None) -> list[str]:
     return [*build, "--vars", json.dumps({"as_of": day.isoformat()})]
 
 
+@contextmanager
+def _profile_points_at(warehouse: str):
+    """dbt's profile reads MDW_WAREHOUSE: give the dbt process this run's warehouse, as an absolute
+    path (dbt runs in the project folder), for the duration of the build only."""
+    before = os.environ.get("MDW_WAREHOUSE")
+    os.environ["MDW_WAREHOUSE"] = str(Path(warehouse).resolve())
+    try:
+        yield
+    finally:
+        if before is None:
+            os.environ.pop("MDW_WAREHOUSE", None)
+        else:
+            os.environ["MDW_WAREHOUSE"] = before
+
+
 def value_model_metadata(con) -> dict[str, Any]:
     """The value model's fitted parameters, log-likelihoods and holdout check, for the Dagster UI."""
     metadata: dict[str, Any] = {}
@@ -108,7 +125,8 @@ def dbt_models(
     """Builds (runs and tests) the selected dbt models; dbt tests are reported as asset checks.
     After a build that fitted the value model, its parameters and holdout check are recorded as an
     observation of mart_value_model_fit."""
-    yield from dbt.cli(dbt_build_args(config.as_of), context=context).stream()
+    with _profile_points_at(warehouse.path):
+        yield from dbt.cli(dbt_build_args(config.as_of), context=context).stream()
     if VALUE_MODEL_FIT in context.selected_asset_keys and VALUE_MODEL_HOLDOUT in context.selected_asset_keys:
         with warehouse.connect() as con:
             yield dg.AssetObservation(asset_key=VALUE_MODEL_FIT, metadata=value_model_metadata(con))

@@ -101,3 +101,27 @@ def test_customer_360_is_grouped_as_core_with_lineage_to_ingestion():
 def test_dbt_tests_are_asset_checks():
     checks = {key.name for key in defs.resolve_asset_graph().asset_check_keys}
     assert "unique_stg_orders__orders_order_id" in checks
+
+
+def test_importing_the_code_location_changes_no_environment_and_parses_nothing(tmp_path):
+    """Configuration reaches the code location through its resources; dbt is parsed by the command
+    that needs it. A subprocess with a bare environment imports the definitions and compares."""
+    import os
+    import subprocess
+    import sys
+
+    from dagster_project.dbt_project import dbt_project
+
+    script = ("import os; before = dict(os.environ); "
+              "from dagster_project.definitions import defs; "
+              "changed = sorted(k for k in set(before) | set(os.environ) if before.get(k) != os.environ.get(k)); "
+              "print(changed); print(defs.resources['warehouse'].path)")
+    env = {"PATH": "/usr/bin:/bin", "HOME": os.environ.get("HOME", "/root"), "MDW_WAREHOUSE": str(tmp_path / "w.duckdb")}
+    manifest_time = dbt_project.manifest_path.stat().st_mtime
+    done = subprocess.run([sys.executable, "-c", script], env=env, cwd=tmp_path, capture_output=True, text=True,
+                          timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    changed, warehouse = done.stdout.strip().splitlines()[-2:]
+    assert changed == "[]"
+    assert warehouse == str(tmp_path / "w.duckdb")
+    assert dbt_project.manifest_path.stat().st_mtime == manifest_time
