@@ -15,7 +15,7 @@ echo "== sqlfluff"
 # works on a fresh clone (no data/ folder yet) and never touches the real warehouse.
 LINT_DIR="$(mktemp -d)"
 trap 'rm -rf "$LINT_DIR"' EXIT
-MDW_WAREHOUSE="$LINT_DIR/lint.duckdb" .venv/bin/sqlfluff lint dbt/models
+MDW_WAREHOUSE="$LINT_DIR/lint.duckdb" .venv/bin/sqlfluff lint --processes 2 dbt/models
 echo "== dagster definitions validate"
 .venv/bin/mdw prepare  # parse the dbt project: the code location does no work at import
 .venv/bin/dagster definitions validate -w workspace.yaml
