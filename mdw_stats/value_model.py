@@ -142,7 +142,9 @@ def fit_value_model(summary: pd.DataFrame) -> ValueModelFit:
     Identical (frequency, recency, T) rows are collapsed with weights first: with whole-day units
     a year of data has far fewer distinct rows than customers, which makes the fit fast.
     """
-    frame = _validated(summary)
+    # one canonical row order: float sums depend on the order of their terms, and the warehouse
+    # hands rows over in any order, so two builds would otherwise fit slightly different parameters
+    frame = _validated(summary).sort_values(["frequency", "recency", "T", "monetary_value"], kind="stable")
     if (frame["frequency"] > 0).sum() < MIN_REPEAT_CUSTOMERS:
         raise InsufficientDataError(
             f"the value model needs at least {MIN_REPEAT_CUSTOMERS} repeat buyers to fit, "
