@@ -22,17 +22,16 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import date
 from pathlib import Path
 
 import dagster as dg
 
 from dagster_project.ingest.contract import FEEDS
+from dagster_project.ingest.loader import SUCCESS_MARKER, is_day_folder
 from dagster_project.jobs import daily_refresh_job
 from dagster_project.resources import LandingZone
 from dagster_project.runs import fail_abandoned_runs
 
-MARKER = "_SUCCESS"
 HISTORY_DAYS = 14
 
 
@@ -45,13 +44,6 @@ class DayDelivery:
     last_change: float  # newest mtime of anything in the folder
 
 
-def _is_day(name: str) -> bool:
-    try:
-        return len(name) == 10 and date.fromisoformat(name) is not None
-    except ValueError:
-        return False
-
-
 def deliveries(landing: Path) -> list[DayDelivery]:
     """Every `<source>/<day>/` folder with what it holds (contract files, marker, last change)."""
     found = []
@@ -61,12 +53,12 @@ def deliveries(landing: Path) -> list[DayDelivery]:
         if not source_dir.is_dir():
             continue
         for folder in source_dir.iterdir():
-            if not folder.is_dir() or not _is_day(folder.name):
+            if not folder.is_dir() or not is_day_folder(folder.name):
                 continue
             entries = [p for p in folder.iterdir() if p.is_file()]
             files = tuple(sorted(p for p in entries if p.name in names))
             last_change = max([folder.stat().st_mtime, *(p.stat().st_mtime for p in entries)])
-            found.append(DayDelivery(source, folder.name, files, (folder / MARKER).exists(), last_change))
+            found.append(DayDelivery(source, folder.name, files, (folder / SUCCESS_MARKER).exists(), last_change))
     return found
 
 

@@ -149,7 +149,8 @@ def _column_names(feed_file: FeedFile, table: RawTable) -> list[str]:
 # --------------------------------------------------------------------------------------------
 
 
-def _is_day(name: str) -> bool:
+def is_day_folder(name: str) -> bool:
+    """A delivery day folder's name: YYYY-MM-DD."""
     try:
         date.fromisoformat(name)
     except ValueError:
@@ -162,7 +163,7 @@ def find_files(landing: Path, feed_file: FeedFile) -> list[Path]:
     source_dir = landing / feed_file.source
     if not source_dir.is_dir():
         return []
-    return sorted(p for p in source_dir.glob(f"*/{feed_file.filename}") if _is_day(p.parent.name))
+    return sorted(p for p in source_dir.glob(f"*/{feed_file.filename}") if is_day_folder(p.parent.name))
 
 
 _DATE_LIKE = re.compile(r"\d{4}\D?\d\d?\D?\d\d?|\d\d?\D\d\d?\D\d{4}")
@@ -196,7 +197,7 @@ def scan_landing(landing: Path, source: str) -> list[SkippedPath]:
         rel = f"{source}/{folder.name}"
         if not folder.is_dir():
             skipped.append(SkippedPath(rel, "a file outside a day folder", _close_to(folder.name, names)))
-        elif not _is_day(folder.name):
+        elif not is_day_folder(folder.name):
             skipped.append(SkippedPath(rel, "not a YYYY-MM-DD day folder", bool(_DATE_LIKE.search(folder.name))))
         else:
             skipped += [SkippedPath(f"{rel}/{p.name}", f"not a file of the {source} contract ({', '.join(names)})",
