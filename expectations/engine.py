@@ -87,7 +87,8 @@ def check_verdict(outcomes: list[RuleOutcome]) -> CheckVerdict:
     blocked = [o for o in outcomes if o.outcome == BLOCK]
     warned = [o for o in outcomes if o.outcome == WARN]
     if not blocked and not warned:
-        description = outcomes[0].description if len(outcomes) == 1 else f"all {len(outcomes)} rules met"
+        description = (outcomes[0].description if len(outcomes) == 1 else f"all {len(outcomes)} rules met"
+                       if outcomes else "no rule applies to this run (nothing to compare with yet)")
         return CheckVerdict(True, PASS, description, [], [])
     description = "; ".join(f"{o.outcome.upper()} {o.description}" for o in [*blocked, *warned])
     return CheckVerdict(False, BLOCK if blocked else WARN, description,

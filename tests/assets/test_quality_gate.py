@@ -53,7 +53,7 @@ def test_a_clean_run_checks_and_publishes(published):
     assert result.success
     evaluations = result.get_asset_check_evaluations()
     suites = {e.check_name for e in evaluations if e.check_name.endswith("_suite")}
-    assert {"raw_orders_suite", "raw_survey_responses_suite", "dim_customers_suite", "fct_orders_suite",
+    assert {"raw_orders_suite", "raw_survey_responses_suite", "raw_crm_campaigns_suite", "dim_customers_suite",
             "mart_customer_profile_suite"} <= suites
     assert all(e.passed for e in evaluations if e.check_name.endswith("_suite"))
     # the results render as Great Expectations Data Docs beside the warehouse
