@@ -13,8 +13,8 @@ import pytest
 
 from dagster_project.ingest.contract import FEEDS
 from mdw.demo import vocab
-from mdw.demo.generator import FX_TO_CNY as FX
 from mdw.demo.generator import generate
+from mdw.demo.writers import FX_TO_CNY as FX
 from tests.conftest import SMALL
 
 
