@@ -27,7 +27,7 @@ from pathlib import Path
 import dagster as dg
 
 from dagster_project.ingest.contract import FEEDS
-from dagster_project.ingest.loader import SUCCESS_MARKER, is_day_folder
+from dagster_project.ingest.files import SUCCESS_MARKER, is_day_folder
 from dagster_project.jobs import daily_refresh_job
 from dagster_project.resources import LandingZone
 from dagster_project.runs import fail_abandoned_runs

@@ -165,7 +165,7 @@ def cmd_retract(args: argparse.Namespace) -> int:
     import duckdb
 
     from dagster_project import warehouse_lock
-    from dagster_project.ingest.loader import retract
+    from dagster_project.ingest.manifest import retract
 
     settings = export_environment()
     if not settings.warehouse.exists():

@@ -12,7 +12,7 @@ import duckdb
 
 from dagster_project.config import DBT_PROJECT_DIR
 from dagster_project.dbt_child import real_dbt
-from dagster_project.ingest.loader import ensure_raw_schema
+from dagster_project.ingest.manifest import ensure_raw_schema
 
 
 def _dbt(*args: str, env: dict) -> subprocess.CompletedProcess:

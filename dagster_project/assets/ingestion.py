@@ -5,7 +5,9 @@ from dataclasses import asdict
 import dagster as dg
 
 from dagster_project.ingest.contract import FEEDS
-from dagster_project.ingest.loader import QUARANTINE, FeedFileResult, SkippedPath, ingest_feed_file, scan_landing
+from dagster_project.ingest.files import SkippedPath, scan_landing
+from dagster_project.ingest.loader import FeedFileResult, ingest_feed_file
+from dagster_project.ingest.manifest import QUARANTINE, FileStatus
 from dagster_project.pii import mask_frame, mask_text
 from dagster_project.resources import DuckDBWarehouse, LandingZone
 
@@ -24,11 +26,9 @@ def _metadata(results: list[FeedFileResult], table: str, con) -> dict:
     quarantined_total = con.execute(f"select count(*) from {QUARANTINE} where raw_table = ?", [table]).fetchone()[0]
     preview = con.execute(f"select * exclude (_extra) from raw.{table} order by _loaded_at desc limit 5").df()
     meta = {
-        "files_loaded": sum(1 for f in files if f.status == "loaded"),
-        "files_replaced": sum(1 for f in files if f.status == "replaced"),
-        "files_skipped": sum(1 for f in files if f.status == "skipped"),
-        "files_retracted": sum(1 for f in files if f.status == "retracted"),
-        "files_failed": sum(1 for f in files if f.status == "failed"),
+        **{f"files_{status}": sum(1 for f in files if f.status == status)
+           for status in (FileStatus.LOADED, FileStatus.REPLACED, FileStatus.SKIPPED, FileStatus.RETRACTED,
+                          FileStatus.FAILED)},
         "rows_loaded": sum(r.rows.get(table, 0) for r in results),
         "rows_quarantined": sum(r.quarantined for r in results if r.feed_file.table.name == table),
         # per file loaded this run: optional contract columns its header lacked (loaded as null)
@@ -93,8 +93,9 @@ def build_ingestion_asset(source: str) -> dg.AssetsDefinition:
             for ff in feed_files:
                 result = ingest_feed_file(con, landing.root, ff, load_id=context.run_id)
                 context.log.info(
-                    f"{source}/{ff.filename}: {result.count('loaded')} loaded, {result.count('replaced')} replaced, "
-                    f"{result.count('skipped')} skipped, {result.count('retracted')} retracted, "
+                    f"{source}/{ff.filename}: {result.count(FileStatus.LOADED)} loaded, "
+                    f"{result.count(FileStatus.REPLACED)} replaced, {result.count(FileStatus.SKIPPED)} skipped, "
+                    f"{result.count(FileStatus.RETRACTED)} retracted, "
                     f"{len(result.errors)} failed; "
                     f"{sum(result.rows.values())} rows, {result.quarantined} quarantined, {result.seconds:.1f}s"
                 )

@@ -16,7 +16,7 @@ import pytest
 
 from dagster_project.config import Settings, export_environment
 from dagster_project.definitions import build_definitions
-from dagster_project.ingest.loader import retract
+from dagster_project.ingest.manifest import retract
 
 pytestmark = pytest.mark.e2e
 

@@ -11,9 +11,10 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.ingest import loader
+from dagster_project.ingest import files, manifest
 from dagster_project.ingest.contract import CRM_CAMPAIGNS, CRM_CONTACTS, ORDERS, SOCIAL_ENGAGEMENTS, SURVEY_RESPONSES
-from dagster_project.ingest.loader import SkippedPath, ingest_feed_file
+from dagster_project.ingest.files import SkippedPath
+from dagster_project.ingest.loader import ingest_feed_file
 from tests.ingest.helpers import CAMPAIGN_HEADER, SURVEY_HEADER, order, rows, write
 
 TOO_LONG = "x" * (16 * 1024 * 1024 + 10)
@@ -250,7 +251,7 @@ def test_scan_landing_lists_every_skipped_path_and_which_look_like_deliveries(tm
         write(landing, rel, "")
     not_a_file = "not a file of the crm contract (contacts.csv, campaigns.csv, campaign_activity.csv)"
     not_a_source = "not a source folder of the landing contract"
-    assert set(loader.scan_landing(landing, "crm")) == {
+    assert set(files.scan_landing(landing, "crm")) == {
         SkippedPath("2026-01-04", not_a_source, True),
         SkippedPath("Orders", not_a_source, True),
         SkippedPath("README.md", not_a_source, False),
@@ -265,9 +266,9 @@ def test_scan_landing_lists_every_skipped_path_and_which_look_like_deliveries(tm
         SkippedPath("crm/contacts.csv", "a file outside a day folder", True),
     }
     # top-level paths are reported with the first source only
-    assert loader.scan_landing(landing, "orders") == [
+    assert files.scan_landing(landing, "orders") == [
         SkippedPath("orders/2026-01-03/orders.json", "not a file of the orders contract (orders.jsonl)", True)]
-    assert loader.scan_landing(landing, "survey") == []
+    assert files.scan_landing(landing, "survey") == []
 
 
 def _materialize(settings, source):
@@ -308,7 +309,7 @@ def test_the_ingestion_asset_reports_skipped_paths_missing_columns_and_retractio
     assert "survey/2026-13-45" in check.description
 
     with duckdb.connect(str(settings.warehouse)) as con:
-        loader.retract(con, rel, "sent by mistake")
+        manifest.retract(con, rel, "sent by mistake")
     shutil.rmtree(landing / "survey/2026-13-45")
     (landing / "survey/2026-01-02/Responses.CSV").unlink()
     meta, check = _materialize(settings, "survey")
@@ -328,7 +329,7 @@ def test_a_retracted_file_leaves_with_its_rows_and_stays_out_until_its_content_c
     write(landing, day1, order("O1") + "\n{broken\n")
     write(landing, day2, order("O2") + "\n")
     ingest_feed_file(con, landing, ORDERS)
-    assert loader.retract(con, day1, "exported from the test shop") == [day1]
+    assert manifest.retract(con, day1, "exported from the test shop") == [day1]
     assert rows(con, "select order_id from raw.orders") == [("O2",)]
     assert rows(con, "select order_id from raw.order_items") == [("O2",)]
     assert rows(con, "select count(*) from raw.quarantine") == [(0,)]
@@ -354,12 +355,12 @@ def test_retracting_a_day_folder_and_undoing_it(tmp_path, con):
     write(landing, "crm/2026-01-02/campaigns.csv", f"{CAMPAIGN_HEADER}\nK2,Summer,email,r,2026-06-01,,5,CNY\n")
     for feed_file in (CRM_CONTACTS, CRM_CAMPAIGNS):
         ingest_feed_file(con, landing, feed_file)
-    assert loader.retract(con, "crm/2026-01-01/", "a day sent twice") == [
+    assert manifest.retract(con, "crm/2026-01-01/", "a day sent twice") == [
         "crm/2026-01-01/campaigns.csv", "crm/2026-01-01/contacts.csv"]
     assert rows(con, "select count(*) from raw.crm_contacts") == [(0,)]
     assert rows(con, "select campaign_id from raw.crm_campaigns") == [("K2",)]
 
-    assert loader.retract(con, "crm/2026-01-01", "it was not", undo=True) == [
+    assert manifest.retract(con, "crm/2026-01-01", "it was not", undo=True) == [
         "crm/2026-01-01/campaigns.csv", "crm/2026-01-01/contacts.csv"]
     assert rows(con, "select count(*) from raw.crm_contacts") == [(0,)]  # undo deletes nothing, loads nothing
     assert rows(con, "select file_path, status, error from raw.load_manifest where status = 'restored' order by 1") == [
@@ -379,11 +380,11 @@ def test_retract_matches_the_manifest_and_names_a_target_it_cannot_find(tmp_path
     write(landing, rel, f"{SURVEY_HEADER}\nR1,S,2026-01-01,,,,9,5,\n")
     ingest_feed_file(con, landing, SURVEY_RESPONSES)
     with pytest.raises(ValueError, match="survey/2026-01-0'"):
-        loader.retract(con, "survey/2026-01-0", "a prefix of a folder name is not the folder")
+        manifest.retract(con, "survey/2026-01-0", "a prefix of a folder name is not the folder")
     with pytest.raises(ValueError, match=f"no retracted file in the load manifest matches '{rel}'"):
-        loader.retract(con, rel, "never retracted", undo=True)
+        manifest.retract(con, rel, "never retracted", undo=True)
     (landing / rel).unlink()  # a file already deleted from the landing folder is still retracted
-    assert loader.retract(con, rel, "gone") == [rel]
+    assert manifest.retract(con, rel, "gone") == [rel]
     assert rows(con, "select count(*) from raw.survey_responses") == [(0,)]
 
 
@@ -395,7 +396,7 @@ def test_a_retracted_unreadable_file_stops_failing_until_it_is_delivered_again(t
     write(landing, "survey/2026-01-01/responses.csv", f"{SURVEY_HEADER}\nR1,S,2026-01-01,,,,9,5,\n")
     write(landing, rel, f"{SURVEY_HEADER}\nR2,S,2026-01-02,,,,8,4,caf\xe9\n".encode("latin-1"))
     assert statuses(ingest_feed_file(con, landing, SURVEY_RESPONSES))[rel] == "failed"
-    assert loader.retract(con, rel, "survey tool exported Latin-1") == [rel]
+    assert manifest.retract(con, rel, "survey tool exported Latin-1") == [rel]
     again = ingest_feed_file(con, landing, SURVEY_RESPONSES)
     assert statuses(again)[rel] == "retracted" and not again.errors
     write(landing, rel, f"{SURVEY_HEADER}\nR2,S,2026-01-02,,,,8,4,caf\u00e9\n")
