@@ -21,6 +21,7 @@ class Settings:
     warehouse: Path
     serving: Path
     dagster_home: Path
+    exports: Path  # audience exports for activation (dagster_project/exports.py)
     # when the landing sensor counts a delivery day as complete (dagster_project/sensors.py)
     delivery_rule: str = "quiet"
     delivery_quiet_minutes: float = 10.0
@@ -40,6 +41,7 @@ def get_settings() -> Settings:
         warehouse=_path("MDW_WAREHOUSE", "data/warehouse.duckdb"),
         serving=_path("MDW_SERVING", "data/marts.duckdb"),
         dagster_home=_path("DAGSTER_HOME", "data/dagster_home"),
+        exports=_path("MDW_EXPORTS", "data/exports"),
         delivery_rule=os.environ.get("MDW_DELIVERY_RULE") or "quiet",
         delivery_quiet_minutes=float(os.environ.get("MDW_DELIVERY_QUIET_MINUTES") or 10),
         delivery_sources=tuple(s.strip() for s in os.environ.get("MDW_DELIVERY_SOURCES", "").split(",") if s.strip()),
@@ -57,6 +59,7 @@ def export_environment(settings: Settings | None = None) -> Settings:
     os.environ["MDW_WAREHOUSE"] = str(settings.warehouse)
     os.environ["MDW_SERVING"] = str(settings.serving)
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    os.environ["MDW_EXPORTS"] = str(settings.exports)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
     return settings

@@ -4,13 +4,14 @@ import dagster as dg
 from dagster_dbt import DbtCliResource
 
 from dagster_project.assets.dbt import dbt_models, dbt_project
+from dagster_project.assets.exports import audience_exports
 from dagster_project.assets.ingestion import ingestion_assets
 from dagster_project.assets.publish import published_marts
 from dagster_project.assets.quality import quality_checks
 from dagster_project.config import Settings, get_settings
 from dagster_project.dbt_child import dbt_executable
 from dagster_project.jobs import daily_refresh_job
-from dagster_project.resources import DuckDBWarehouse, LandingZone, ServingDatabase
+from dagster_project.resources import DuckDBWarehouse, ExportFolder, LandingZone, ServingDatabase
 from dagster_project.schedules import daily_refresh_schedule
 from dagster_project.sensors import abandoned_runs_sensor, landing_delivery_sensor
 
@@ -18,7 +19,7 @@ from dagster_project.sensors import abandoned_runs_sensor, landing_delivery_sens
 def build_definitions(settings: Settings) -> dg.Definitions:
     """Definitions wired to one set of paths (tests build their own on temporary folders)."""
     return dg.Definitions(
-        assets=[*ingestion_assets, dbt_models, published_marts],
+        assets=[*ingestion_assets, dbt_models, published_marts, audience_exports],
         asset_checks=quality_checks,
         jobs=[daily_refresh_job],
         schedules=[daily_refresh_schedule],
@@ -29,6 +30,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
                                    quiet_minutes=settings.delivery_quiet_minutes,
                                    expected_sources=list(settings.delivery_sources)),
             "serving": ServingDatabase(path=str(settings.serving)),
+            "exports": ExportFolder(path=str(settings.exports)),
             # dbt through `mdw-dbt`, which dies with the run's process (no orphan holding the warehouse)
             "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir),
                                   dbt_executable=dbt_executable()),

@@ -74,3 +74,13 @@ class ServingDatabase(dg.ConfigurableResource):
     """The serving file BI reads (MDW_SERVING); replaced whole by each publish, never edited."""
 
     path: str
+
+
+class ExportFolder(dg.ConfigurableResource):
+    """Where audience exports are written for activation (MDW_EXPORTS): one folder per as-of date."""
+
+    path: str
+
+    @property
+    def root(self) -> Path:
+        return Path(self.path)

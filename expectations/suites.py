@@ -167,14 +167,65 @@ def _raw_suite(feed_file: FeedFile) -> Suite:
                  f"{feed_file.filename} of the {feed_file.source} feed, as delivered.", build)
 
 
-def _dim_customers(_: QualityContext) -> list[Any]:
+def _contact_point_consent(_: QualityContext) -> list[Any]:
+    """Reconciliation with the consent ledger, stated independently of the model's ranking."""
     return [
-        _rows("withdrawn_consent_respected",
-              "A customer whose latest CRM version withdrew consent, with no later consent event, has no consent.",
-              "select customer_key, primary_crm_contact_id from {batch} where has_marketing_consent and exists ("
-              "select 1 from staging.stg_crm__contacts as contacts "
-              "where contacts.contact_id = primary_crm_contact_id and contacts.has_marketing_consent = false "
-              "and contacts.consent_updated_at >= marketing_consent_updated_at)"),
+        _rows("withdrawal_respected",
+              "No address is usable for a channel when a withdrawal, unsubscribe or bounce for that address and "
+              "channel is as recent as the grant that decided it.",
+              "select distinct c.contact_point_key, c.channel, c.decided_at from {batch} as c "
+              "inner join core.fct_consent_events as e on e.contact_point_key = c.contact_point_key "
+              "and e.channel = c.channel where c.is_usable and not e.grants_consent and e.occurred_at >= c.decided_at"),
+        _rows("junk_never_usable", "No address the identity layer flagged as junk is usable.",
+              "select c.contact_point_key, c.channel from {batch} as c inner join core.identity_junk_identifiers "
+              "as j on j.identifier_key = c.contact_point_key where c.is_usable"),
+    ]
+
+
+def _audience_exports(_: QualityContext) -> list[Any]:
+    """What may leave for activation; sample rows name the audience, channel and customer, never an address."""
+    # GE aliases {batch} itself unless the query joins: every rule here joins, so it names its alias
+    flagged = ("select contact_point_key, customer_key from main.suppression_list union all "
+               "select identifier_key, null from core.identity_junk_identifiers")
+    return [
+        _rows("member_holds_consent",
+              "Every exported address holds current consent for its channel itself and belongs to the member.",
+              "select e.audience_name, e.channel, e.customer_key from {batch} as e "
+              "left join core.contact_point_consent as c on c.channel = e.channel and c.is_usable "
+              "and c.customer_key = e.customer_key and c.contact_point_type = e.contact_point_type "
+              "and (c.contact_point = e.contact_point or sha256(c.contact_point) = e.contact_point_sha256) "
+              "where c.channel is null"),
+        _rows("no_control_member_exported", "No member of a control group is exported.",
+              "select e.audience_name, e.channel, e.customer_key from {batch} as e "
+              "inner join marts.mart_audience_members as m on m.audience_name = e.audience_name "
+              "and m.channel = e.channel and m.customer_key = e.customer_key where m.is_control_group"),
+        _rows("no_suppressed_or_junk_address",
+              "No exported address or customer is on the suppression list, and no address is junk.",
+              "select distinct e.audience_name, e.channel, e.customer_key from {batch} as e "
+              f"inner join ({flagged}) as f on f.customer_key = e.customer_key "
+              "or f.contact_point_key = e.contact_point_type || ':' || e.contact_point "
+              "or sha256(substr(f.contact_point_key, length(e.contact_point_type) + 2)) = e.contact_point_sha256"),
+        _rows("ad_platforms_get_hashes_only",
+              "Ad-platform rows carry a SHA-256 and no address; owned-channel rows an address and no hash.",
+              "select e.audience_name, e.channel, e.customer_key from {batch} as e "
+              "inner join (select channel, max(export_as) as export_as from main.channel_contact_points "
+              "group by channel) as p on p.channel = e.channel "
+              "where (p.export_as = 'sha256') <> (e.contact_point is null and e.contact_point_sha256 is not null) "
+              "or (p.export_as = 'address') <> (e.contact_point is not null and e.contact_point_sha256 is null)"),
+        _rows("exclusion_counts_add_up",
+              "Per audience and channel, the selected counts of mart_audience_exclusions equal the members, and "
+              "the treatment count the exported rows of channels an export reaches.",
+              "select x.audience_name, x.channel, x.selected, x.treatment, m.members, coalesce(e.exported, 0) as exported "
+              "from (select audience_name, channel, sum(customers) filter (where outcome like 'selected%') as selected, "
+              "sum(customers) filter (where outcome = 'selected_treatment') as treatment "
+              "from marts.mart_audience_exclusions group by 1, 2) as x "
+              "left join (select audience_name, channel, count(*) as members from marts.mart_audience_members "
+              "group by 1, 2) as m using (audience_name, channel) "
+              "left join (select audience_name, channel, count(*) as exported from {batch} group by 1, 2) as e "
+              "using (audience_name, channel) "
+              "left join (select distinct channel from main.channel_contact_points) as reached using (channel) "
+              "where coalesce(x.selected, 0) <> coalesce(m.members, 0) "
+              "or (reached.channel is not null and coalesce(x.treatment, 0) <> coalesce(e.exported, 0))"),
     ]
 
 
@@ -192,8 +243,11 @@ def _profile(context: QualityContext) -> list[Any]:
 
 SUITES: list[Suite] = [
     *(_raw_suite(feed_file) for feed_files in FEEDS.values() for feed_file in feed_files),
-    Suite("dim_customers_suite", ("core", "dim_customers"), "core.dim_customers",
-          "The customer 360 dimension, reconciled with the CRM's consent.", _dim_customers),
+    Suite("contact_point_consent_suite", ("core", "contact_point_consent"), "core.contact_point_consent",
+          "Consent per address and channel, reconciled with the consent ledger.", _contact_point_consent),
+    Suite("mart_audience_exports_suite", ("marts", "mart_audience_exports"), "marts.mart_audience_exports",
+          "The rows that leave for activation: consent, control group, suppression, hashes, counts.",
+          _audience_exports),
     Suite("mart_customer_profile_suite", ("marts", "mart_customer_profile"), "marts.mart_customer_profile",
           "The wide customer profile BI and campaigns read first, against the previous publish.", _profile),
 ]

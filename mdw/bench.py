@@ -3,7 +3,7 @@ docs/benchmarks.md of the folder mdw runs in; one block per benchmark and label,
 
 - `ingest`: generation and ingestion against the floor of DuckDB's bare read; each phase runs in
   its own Python process so that its peak memory (max RSS) is its own.
-- `identity`, `segments`, `channels`, `quality`: timings on the warehouse MDW_WAREHOUSE points at.
+- `identity`, `segments`, `channels`, `audiences`, `quality`: timings on the warehouse MDW_WAREHOUSE points at.
 """
 
 from __future__ import annotations
@@ -194,8 +194,8 @@ def _dbt(command: str, selection: list[str]) -> subprocess.CompletedProcess:
     return out
 
 
-# dbt selections of the mart groups `mdw bench segments|channels` time: models, their seeds, and
-# (by dbt's eager test selection) their data, unit and singular tests.
+# dbt selections of the mart groups `mdw bench segments|channels|audiences` time: models, their seeds,
+# and (by dbt's eager test selection) their data, unit and singular tests.
 MART_GROUPS = {
     "segments": ("Segment and value marts",
                  ["path:models/intermediate/segments", "path:models/marts/segments", "rfm_segments",
@@ -203,7 +203,24 @@ MART_GROUPS = {
     "channels": ("Channel economics and attribution marts",
                  ["path:models/intermediate/channels", "path:models/marts/channels", "channel_map",
                   "channel_commission_rates", "category_margins", "attribution_touch_types"]),
+    "audiences": ("Consent and audience marts",
+                  ["fct_consent_events", "contact_point_consent", "path:models/intermediate/audiences",
+                   "path:models/marts/audiences", "channel_contact_points", "suppression_list"]),
 }
+
+
+def _time_exports(warehouse: Path) -> tuple[float, int, int]:
+    """Seconds, files and rows of writing the audience export files (into a scratch folder)."""
+    import tempfile
+
+    import duckdb
+
+    from dagster_project.exports import write_exports
+
+    with tempfile.TemporaryDirectory() as scratch, duckdb.connect(str(warehouse)) as con:
+        started = time.perf_counter()
+        _, files = write_exports(con, Path(scratch), "bench")
+        return time.perf_counter() - started, len(files), sum(f.rows for f in files)
 
 
 def run_mart_group_benchmark(group: str, scale_label: str, record_to: Path | None, repeat: int = 3) -> int:
@@ -242,6 +259,9 @@ def run_mart_group_benchmark(group: str, scale_label: str, record_to: Path | Non
           f"customers/s); seeds and tests: {checks:.1f}s summed (two threads run side by side)")
     for name, seconds in models:
         print(f"    {name:<40} {seconds:6.2f}s")
+    exports = _time_exports(settings.warehouse) if group == "audiences" else None
+    if exports:
+        print(f"  export files: {exports[0]:.1f}s for {exports[1]} files, {exports[2]:,} rows")
     if record_to:
         _write_block(record_to, f"{group} {scale_label}", [
             f"### {title}, {scale_label}",
@@ -256,6 +276,8 @@ def run_mart_group_benchmark(group: str, scale_label: str, record_to: Path | Non
             "| model | seconds |",
             "|---|---:|",
             *(f"| {name} | {seconds:.2f} |" for name, seconds in models),
+            *([f"| export files ({exports[1]} files, {exports[2]:,} rows; Dagster asset audience_exports) | "
+               f"{exports[0]:.2f} |"] if exports else []),
         ])
         print(f"Recorded in {record_to}")
     return 0

@@ -286,7 +286,7 @@ def cmd_ui(args: argparse.Namespace) -> int:
 
 
 def cmd_bench_on_warehouse(args: argparse.Namespace) -> int:
-    """`mdw bench identity|segments|channels|quality`: timings on the warehouse MDW_WAREHOUSE points at."""
+    """`mdw bench identity|segments|channels|audiences|quality`: timings on the warehouse MDW_WAREHOUSE points at."""
     from mdw import bench
 
     if args.bench_command in bench.MART_GROUPS:
@@ -386,13 +386,14 @@ def build_parser() -> argparse.ArgumentParser:
     for name, help_text in (("identity", "identity resolution time on the current warehouse"),
                             ("segments", "segment and value marts build time on the current warehouse"),
                             ("channels", "channel economics and attribution marts build time on the current warehouse"),
+                            ("audiences", "consent, audience marts and export files build time on the current warehouse"),
                             ("quality", "Great Expectations suites against the dbt build time")):
         on_warehouse = bench_sub.add_parser(name, help=help_text)
         on_warehouse.add_argument("--label", default="current warehouse",
                                   help='e.g. "scale 1" (names the docs/benchmarks.md block)')
         on_warehouse.add_argument("--no-record", action="store_true", help="do not write the figures to a file")
         on_warehouse.add_argument("--record-to", default=BENCH_DOC, help=f"where the figures go (default {BENCH_DOC})")
-        if name in ("segments", "channels"):
+        if name in ("segments", "channels", "audiences"):
             on_warehouse.add_argument("--repeat", type=int, default=3,
                                       help="builds to run; the median one is reported (this machine's timings vary)")
         on_warehouse.set_defaults(func=cmd_bench_on_warehouse)

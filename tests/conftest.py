@@ -32,11 +32,12 @@ def small_landing(tmp_path_factory) -> Path:
 
 @pytest.fixture
 def settings(tmp_path, monkeypatch) -> Settings:
-    """Warehouse, serving and Dagster home under tmp_path, exported for dbt subprocesses."""
-    for name in ("MDW_LANDING", "MDW_WAREHOUSE", "MDW_SERVING", "DAGSTER_HOME"):
+    """Warehouse, serving, exports and Dagster home under tmp_path, exported for dbt subprocesses."""
+    for name in ("MDW_LANDING", "MDW_WAREHOUSE", "MDW_SERVING", "MDW_EXPORTS", "DAGSTER_HOME"):
         monkeypatch.delenv(name, raising=False)
     s = Settings(landing=tmp_path / "landing", warehouse=tmp_path / "warehouse.duckdb",
-                 serving=tmp_path / "marts.duckdb", dagster_home=tmp_path / "dagster_home")
+                 serving=tmp_path / "marts.duckdb", dagster_home=tmp_path / "dagster_home",
+                 exports=tmp_path / "exports")
     s.dagster_home.mkdir()
     export_environment(s)
     return s

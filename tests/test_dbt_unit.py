@@ -2,13 +2,15 @@
 
 A unit test needs its model's parents to exist for their column types, not their rows: the raw
 tables are created empty, the seeds loaded, every model built with `--empty` (no rows read), then
-only the unit tests run.
+only the unit tests run. Macros whose behaviour shows only on many rows run through `dbt show`.
 """
 
+import json
 import os
 import subprocess
 
 import duckdb
+import pytest
 
 from dagster_project.config import DBT_PROJECT_DIR
 from dagster_project.dbt_child import real_dbt
@@ -20,16 +22,42 @@ def _dbt(*args: str, env: dict) -> subprocess.CompletedProcess:
                            str(DBT_PROJECT_DIR)], env=env, capture_output=True, text=True, timeout=600)
 
 
-def test_dbt_unit_tests_pass(tmp_path):
-    warehouse = tmp_path / "unit.duckdb"
+@pytest.fixture(scope="module")
+def dbt_env(tmp_path_factory):
+    """A warehouse with empty raw tables, the seeds, and every model built --empty."""
+    root = tmp_path_factory.mktemp("dbt_unit")
+    warehouse = root / "unit.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         ensure_raw_schema(con)
     env = {**os.environ, "MDW_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
-           "DBT_TARGET_PATH": str(tmp_path / "target"), "DBT_LOG_PATH": str(tmp_path / "logs")}
+           "DBT_TARGET_PATH": str(root / "target"), "DBT_LOG_PATH": str(root / "logs")}
     for step in (("seed",), ("run", "--empty")):  # seeds whole: unit tests read the seeds they do not mock
         built = _dbt(*step, env=env)
         assert built.returncode == 0, built.stdout[-3000:]
-    tested = _dbt("test", "--select", "test_type:unit", env=env)
+    return env
+
+
+def test_dbt_unit_tests_pass(dbt_env):
+    tested = _dbt("test", "--select", "test_type:unit", env=dbt_env)
     assert tested.returncode == 0, tested.stdout[-3000:]
     passed = [line for line in tested.stdout.splitlines() if " PASS " in line]
-    assert len(passed) >= 23, tested.stdout[-3000:]  # every unit test ran (23 when this was written)
+    assert len(passed) >= 28, tested.stdout[-3000:]  # every unit test ran (28 when this was written)
+
+
+def _show(query: str, env: dict) -> list[dict]:
+    shown = _dbt("--quiet", "show", "--inline", query, "--output", "json", "--limit", "10", env=env)
+    assert shown.returncode == 0, shown.stdout[-3000:]
+    return json.loads(shown.stdout)["show"]
+
+
+def test_the_control_draw_is_deterministic_and_near_its_share(dbt_env):
+    """The audiences' control group: the draw of a key never changes, and over many customers the
+    share drawn below 0.1 is close to 0.1 (100,000 keys: the standard error is 0.001)."""
+    query = ("select avg(case when {{ uniform_draw(\"'win_back|CUS-' || cast(i as varchar)\") }} < 0.1 "
+             "then 1.0 else 0.0 end) as share, "
+             "min({{ uniform_draw(\"'win_back|CUS-1'\") }}) as first_draw "
+             "from (select range as i from range(100000)) as keys")
+    first, again = _show(query, dbt_env), _show(query, dbt_env)
+    assert first == again
+    assert 0.097 < first[0]["share"] < 0.103
+    assert 0 <= first[0]["first_draw"] < 1

@@ -24,8 +24,8 @@ if not dbt_project.manifest_path.exists():
 LAYER_GROUPS = {"staging": "staging", "core": "core"}
 # models under intermediate/<domain> and marts/<domain>: identity resolution is part of building the
 # customer 360, so it shows under core; the segment and value marts with their helpers as segments;
-# channel economics and attribution as channels
-DOMAIN_GROUPS = {"identity": "core", "segments": "segments", "channels": "channels"}
+# channel economics and attribution as channels; campaign audiences as audiences
+DOMAIN_GROUPS = {"identity": "core", "segments": "segments", "channels": "channels", "audiences": "audiences"}
 
 
 class WarehouseTranslator(DagsterDbtTranslator):

@@ -80,6 +80,7 @@ def test_daily_job_builds_staging_and_is_idempotent(settings, landing):
     assert fit_observations[0]["full_status"].value == "fitted"
     assert fit_observations[0]["full_r"].value == pytest.approx(full_fit[1], rel=1e-4)
     _assert_channel_marts(settings.warehouse, meta)
+    _assert_audiences(settings, meta)
     # a rerun as of an earlier date (a backfill) counts only what had happened by then
     again, meta2, _ = _run(settings, as_of="2026-01-31")
     assert again.success
@@ -104,6 +105,35 @@ def test_daily_job_builds_staging_and_is_idempotent(settings, landing):
     # the rules lose next to nothing of what the identifiers allow
     assert resolved.recall >= 0.99 * ceiling.recall
     _assert_channel_bad_input_is_named(settings.warehouse)
+
+
+def _assert_audiences(settings, meta) -> None:
+    """Consent per address, the audiences and their export files on 45 days of demo data."""
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        def one(sql):
+            return con.execute(sql).fetchone()[0]
+
+        # survivorship never shows an address the identity layer flagged as junk
+        assert one("select count(*) from core.dim_customers as d inner join core.identity_junk_identifiers as j "
+                   "on j.identifier_key in ('email:' || d.email, 'phone:' || d.phone)") == 0
+        assert one("select count(*) from core.contact_point_consent where is_usable") > 0
+        members = one("select count(*) from marts.mart_audience_members")
+        assert members > 0
+        exported = dict(((a, c), n) for a, c, n in con.execute(
+            "select audience_name, channel, count(*) from marts.mart_audience_exports group by 1, 2").fetchall())
+        controls = one("select count(*) from marts.mart_audience_members where is_control_group")
+        assert 0 < controls < members
+    folder = Path(meta["exports/audience_exports"]["folder"].value)
+    assert folder.parent == settings.exports
+    for path in sorted(folder.glob("*.csv")):
+        audience, channel = path.stem.split("__")
+        lines = path.read_text(encoding="utf-8").splitlines()
+        if channel in ("paid_social", "paid_search", "display"):
+            assert lines[0] == "contact_point_type,contact_point_sha256" and "@" not in "".join(lines)
+        else:
+            assert lines[0] == "contact_point"
+        assert len(lines) - 1 == exported.get((audience, channel), 0)
+    assert meta["exports/audience_exports"]["rows"].value == sum(exported.values())
 
 
 def _assert_channel_marts(warehouse: Path, meta) -> None:

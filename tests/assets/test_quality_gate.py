@@ -23,7 +23,7 @@ pytestmark = pytest.mark.e2e
 
 def _settings(root) -> Settings:
     return Settings(landing=root / "landing", warehouse=root / "warehouse.duckdb", serving=root / "marts.duckdb",
-                    dagster_home=root / "dagster_home")
+                    dagster_home=root / "dagster_home", exports=root / "exports")
 
 
 def _run(settings: Settings):
@@ -53,7 +53,7 @@ def test_a_clean_run_checks_and_publishes(published):
     assert result.success
     evaluations = result.get_asset_check_evaluations()
     suites = {e.check_name for e in evaluations if e.check_name.endswith("_suite")}
-    assert {"raw_orders_suite", "raw_survey_responses_suite", "raw_crm_campaigns_suite", "dim_customers_suite",
+    assert {"raw_orders_suite", "raw_survey_responses_suite", "raw_crm_campaigns_suite", "contact_point_consent_suite",
             "mart_customer_profile_suite"} <= suites
     assert all(e.passed for e in evaluations if e.check_name.endswith("_suite"))
     # the results render as Great Expectations Data Docs beside the warehouse

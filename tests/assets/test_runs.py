@@ -24,7 +24,8 @@ MDW = [sys.executable, "-m", "mdw.cli"]
 def _env(settings) -> dict:
     env = dict(os.environ)
     env.update({"MDW_LANDING": str(settings.landing), "MDW_WAREHOUSE": str(settings.warehouse),
-                "MDW_SERVING": str(settings.serving), "DAGSTER_HOME": str(settings.dagster_home)})
+                "MDW_SERVING": str(settings.serving), "MDW_EXPORTS": str(settings.exports),
+                "DAGSTER_HOME": str(settings.dagster_home)})
     return env
 
 

@@ -2,8 +2,9 @@
     One row per customer (a resolved person), joined from the intermediate identity steps.
     Survivorship: CRM values first (int_customer_contacts_survived: the person's most recently
     updated CRM contact), then the most recent valid value seen in any source
-    (int_customer_records_summarised). Consent: the latest consent event wins, across CRM consent
-    changes and campaign unsubscribes (int_customer_consents_resolved); none means no consent.
+    (int_customer_records_summarised); an identifier flagged as junk is never chosen. Consent:
+    true when at least one of the customer's addresses holds consent for a channel itself
+    (int_customer_consents_resolved, from core.contact_point_consent); none means no consent.
     Acquisition channel: CRM lead source, else the first order's channel, else the first social
     platform (int_customer_first_touches). Referrer: the CRM referrer contact's customer.
 -#}

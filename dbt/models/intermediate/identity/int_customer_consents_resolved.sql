@@ -1,33 +1,49 @@
 {#-
-    One row per customer with at least one consent event: the event that decides their marketing
-    consent now. The latest event wins; at the same instant a withdrawal beats a grant.
-    Customers without an event are not here (dim_customers reads that as no consent).
+    One row per customer with at least one contact point in core.contact_point_consent: the
+    customer-level consent that dim_customers shows, derived from consent per address. A customer
+    has marketing consent when at least one of their contact points is usable for at least one
+    channel (consent held by that address itself, not junk); the latest decision on any of their
+    contact points dates it. Customers without a contact point with a consent event are absent
+    (dim_customers reads that as no consent). Audiences never read this flag: they read
+    contact_point_consent per address and channel.
 -#}
 {#- A view: read once, by dim_customers. -#}
 {{ config(materialized='view') }}
 
 with
 
-consent_events as (
-    select * from {{ ref('int_consent_events_unioned') }}
+contact_point_consent as (
+    select * from {{ ref('contact_point_consent') }}
+    where customer_key is not null
 ),
 
-latest_events as (
+latest_decisions as (
     {{ first_record(
-        'select * from consent_events',
+        'select * from contact_point_consent',
         'customer_key',
-        'consent_at desc nulls last, case when has_marketing_consent then 1 else 0 end asc, consent_event_id asc'
+        'decided_at desc nulls last, decided_by_event_id asc'
     ) }}
+),
+
+usable as (
+    select
+        customer_key,
+        max(case when is_usable then 1 else 0 end) = 1 as has_marketing_consent,
+        count(case when is_usable then 1 end) as usable_contact_points
+    from contact_point_consent
+    group by customer_key
 ),
 
 final as (
     select
-        customer_key,
-        has_marketing_consent,
-        consent_at,
-        consent_source,
-        consent_event_id
-    from latest_events
+        usable.customer_key,
+        usable.has_marketing_consent,
+        usable.usable_contact_points,
+        latest_decisions.decided_at as consent_at,
+        latest_decisions.consent_state as consent_source,
+        latest_decisions.decided_by_event_id as consent_event_id
+    from usable
+    inner join latest_decisions on usable.customer_key = latest_decisions.customer_key
 )
 
 select * from final

@@ -2,7 +2,9 @@
     One row per customer with a CRM contact: the contact whose values survive into dim_customers,
     the person's most recently updated CRM contact (ties: the higher contact id), in its latest
     version. Email and phone are normalised as identity resolution does (lower-cased and
-    validated; E.164), the only place these CRM values are normalised.
+    validated; E.164), the only place these CRM values are normalised; one the identity layer
+    flagged as junk (identity_junk_identifiers) is left out, so dim_customers falls back to the
+    latest valid value from any source.
 -#}
 {#- A view: read once, by dim_customers. -#}
 {{ config(materialized='view') }}
@@ -15,6 +17,10 @@ source_map as (
 
 contacts as (
     select * from {{ ref('stg_crm__contacts') }}
+),
+
+junk as (
+    select * from {{ ref('identity_junk_identifiers') }}
 ),
 
 customer_contacts as (
@@ -48,7 +54,7 @@ surviving_contacts as (
     ) }}
 ),
 
-final as (
+normalised_contacts as (
     select
         customer_key,
         contact_id,
@@ -65,6 +71,29 @@ final as (
         referrer_contact_id,
         updated_at
     from surviving_contacts
+),
+
+final as (
+    select
+        normalised_contacts.customer_key,
+        normalised_contacts.contact_id,
+        normalised_contacts.first_name,
+        normalised_contacts.last_name,
+        normalised_contacts.gender,
+        normalised_contacts.birth_date,
+        normalised_contacts.city,
+        normalised_contacts.province,
+        normalised_contacts.country,
+        normalised_contacts.lead_source,
+        normalised_contacts.referrer_contact_id,
+        normalised_contacts.updated_at,
+        case when junk_email.identifier_key is null then normalised_contacts.email end as email,
+        case when junk_phone.identifier_key is null then normalised_contacts.phone end as phone
+    from normalised_contacts
+    left join junk as junk_email
+        on {{ dbt.concat(["'email:'", "normalised_contacts.email"]) }} = junk_email.identifier_key
+    left join junk as junk_phone
+        on {{ dbt.concat(["'phone:'", "normalised_contacts.phone"]) }} = junk_phone.identifier_key
 )
 
 select * from final
