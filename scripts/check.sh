@@ -19,5 +19,7 @@ MDW_WAREHOUSE="$LINT_DIR/lint.duckdb" .venv/bin/sqlfluff lint --processes 2 dbt/
 echo "== dagster definitions validate"
 .venv/bin/mdw prepare  # parse the dbt project: the code location does no work at import
 .venv/bin/dagster definitions validate -w workspace.yaml
-echo "== pytest"
-.venv/bin/pytest
+echo "== pytest: fast tier"
+.venv/bin/pytest -m "not e2e"
+echo "== pytest: end-to-end tier"
+.venv/bin/pytest -m e2e

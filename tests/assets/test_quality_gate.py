@@ -64,6 +64,8 @@ def test_a_clean_run_checks_and_publishes(published):
     assert list((index.parent / "validations" / "mart_customer_profile_suite").rglob("*.html"))
     published_keys = {e.asset_key for e in result.get_asset_materialization_events()}
     assert dg.AssetKey(["serving", "published_marts"]) in published_keys
+    assert dg.AssetKey(["exports", "audience_exports"]) in published_keys
+    assert list((root / "exports").glob("*/*.manifest.json"))
     with duckdb.connect(str(root / "marts.duckdb"), read_only=True) as con:
         run_id, checks = con.execute("select run_id, check_results from _publish.run").fetchone()
         assert run_id == result.run_id
@@ -132,7 +134,7 @@ def broken(published, tmp_path_factory):
 
 @pytest.mark.parametrize("case", sorted(BROKEN_FEEDS))
 def test_a_broken_feed_is_caught_and_nothing_is_published(broken, case):
-    _, result, serving_unchanged, profiles = broken
+    settings, result, serving_unchanged, profiles = broken
     _, _, check_name, expectation, sample = BROKEN_FEEDS[case]
     assert not result.success
     # the named check blocks (a small broken file may also be off its feed's usual volume)
@@ -145,9 +147,12 @@ def test_a_broken_feed_is_caught_and_nothing_is_published(broken, case):
         assert expectation in failed.metadata["failed_expectations"].value
         assert expectation in failed.description
         assert sample in json.dumps(failed.metadata["unexpected_samples"].value)
-    assert dg.AssetKey(["serving", "published_marts"]) not in {
-        e.asset_key for e in result.get_asset_materialization_events()}
+    materialized = {e.asset_key for e in result.get_asset_materialization_events()}
+    assert dg.AssetKey(["serving", "published_marts"]) not in materialized
     assert serving_unchanged and profiles > 0
+    # behind the same gate, no audience export is written
+    assert dg.AssetKey(["exports", "audience_exports"]) not in materialized
+    assert not settings.exports.exists()
 
 
 def test_loaded_bad_deliveries_are_retracted_and_the_next_refresh_publishes(broken):
