@@ -53,6 +53,7 @@ translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_as
 
 VALUE_MODEL_FIT = dg.AssetKey(["marts", "mart_value_model_fit"])
 VALUE_MODEL_HOLDOUT = dg.AssetKey(["marts", "mart_value_model_holdout"])
+LOOKALIKE_FIT = dg.AssetKey(["marts", "mart_lookalike_model_fit"])
 
 
 class DbtBuildConfig(dg.Config):
@@ -96,6 +97,19 @@ def _profile_points_at(warehouse: str):
             os.environ["MDW_WAREHOUSE"] = before
 
 
+def lookalike_metadata(con) -> dict[str, Any]:
+    """The look-alike model's holdout check (AUC, top-decile lift), for the Dagster UI."""
+    fit = con.execute("select * from marts.mart_lookalike_model_fit").df().iloc[0]
+    metadata: dict[str, Any] = {"status": str(fit["status"]) + (f": {fit['message']}" if pd.notna(fit["message"]) else "")}
+    for name in ("auc", "top_decile_lift", "test_best_share"):
+        if pd.notna(fit[name]):
+            metadata[name] = dg.MetadataValue.float(round(float(fit[name]), 4))
+    for name in ("train_customers", "test_customers"):
+        if pd.notna(fit[name]):
+            metadata[name] = int(fit[name])
+    return metadata
+
+
 def value_model_metadata(con) -> dict[str, Any]:
     """The value model's fitted parameters, log-likelihoods and holdout check, for the Dagster UI."""
     metadata: dict[str, Any] = {}
@@ -123,10 +137,14 @@ def dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse, config: DbtBuildConfig
 ) -> Iterator[Any]:
     """Builds (runs and tests) the selected dbt models; dbt tests are reported as asset checks.
-    After a build that fitted the value model, its parameters and holdout check are recorded as an
-    observation of mart_value_model_fit."""
+    After a build that fitted the value model or the look-alike model, their parameters and holdout
+    checks are recorded as observations of mart_value_model_fit and mart_lookalike_model_fit."""
     with _profile_points_at(warehouse.path):
         yield from dbt.cli(dbt_build_args(config.as_of), context=context).stream()
-    if VALUE_MODEL_FIT in context.selected_asset_keys and VALUE_MODEL_HOLDOUT in context.selected_asset_keys:
+    observed = [(key, read) for key, read, needs in (
+        (VALUE_MODEL_FIT, value_model_metadata, {VALUE_MODEL_FIT, VALUE_MODEL_HOLDOUT}),
+        (LOOKALIKE_FIT, lookalike_metadata, {LOOKALIKE_FIT})) if needs <= context.selected_asset_keys]
+    if observed:
         with warehouse.connect() as con:
-            yield dg.AssetObservation(asset_key=VALUE_MODEL_FIT, metadata=value_model_metadata(con))
+            for key, read in observed:
+                yield dg.AssetObservation(asset_key=key, metadata=read(con))

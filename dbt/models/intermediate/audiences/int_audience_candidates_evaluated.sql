@@ -26,6 +26,10 @@ brand_loyalty as (
     select * from {{ ref('mart_customer_brand_loyalty') }}
 ),
 
+prospect_scores as (
+    select * from {{ ref('mart_prospect_scores') }}
+),
+
 definitions as (
     select * from {{ ref('mart_audience_definitions') }}
 ),
@@ -67,9 +71,11 @@ heavy_national_brand_buyers as (
 traits as (
     select
         profile.*,
-        heavy_national_brand_buyers.customer_key is not null as heavy_national_brand_buyer
+        heavy_national_brand_buyers.customer_key is not null as heavy_national_brand_buyer,
+        prospect_scores.decile as prospect_score_decile
     from profile
     left join heavy_national_brand_buyers on profile.customer_key = heavy_national_brand_buyers.customer_key
+    left join prospect_scores on profile.customer_key = prospect_scores.customer_key
 ),
 
 matched as (

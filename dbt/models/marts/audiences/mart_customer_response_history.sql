@@ -3,7 +3,8 @@
     sends), responses (clicks and conversions; opens are not counted, mail clients open by
     themselves), when they were last contacted and last responded, and the contacts within the
     last var audience_frequency_window_days days up to the as-of date (the frequency cap counts
-    these). Read by the audiences.
+    these). Read by the audiences. Activity of a campaign the CRM never delivered (so without a
+    channel; the staging relationships test warns about it) is left out.
 -#}
 with
 
@@ -20,6 +21,7 @@ campaign_touches as (
     from touchpoints
     where
         campaign_id is not null
+        and channel is not null
         and source = 'crm'
         and touchpoint_type in ('sent', 'clicked', 'converted')
         and cast(occurred_at as date) <= {{ as_of_date() }}
