@@ -1,6 +1,7 @@
 """`mdw`: the command line beside the Dagster UI.
 
     mdw generate   write demo landing data (and its ground truth)
+    mdw demo respond  the demo's answer to a campaign sent to an audience (next delivery day)
     mdw run        the whole refresh in one Dagster run of daily_refresh, then a summary
     mdw retract    withdraw a bad delivery (a landing file or day folder) from the warehouse
     mdw ui         the Dagster UI (dagster dev) on 127.0.0.1
@@ -69,6 +70,22 @@ def cmd_generate(args: argparse.Namespace) -> int:
           f"({summary.malformed} deliberately malformed rows); ground truth in {summary.truth_dir}")
     for name, rows in summary.rows.items():
         print(f"  {name:<28} {rows:>12,} rows")
+    return 0
+
+
+def cmd_demo_respond(args: argparse.Namespace) -> int:
+    from dagster_project.config import get_settings
+    from mdw.demo.respond import respond
+
+    settings = get_settings()
+    response = respond(settings.landing, settings.warehouse, settings.landing.parent / "ground_truth",
+                       args.audience, args.campaign_id, channel=args.channel, lift=args.lift,
+                       base_rate=args.base_rate, seed=args.seed)
+    print(f"Wrote the response to campaign {response.campaign_id} for delivery day {response.day}: "
+          f"{response.treatment_members} treatment members sent to, {response.treatment_converters} converting; "
+          f"{response.control_members} control members, {response.control_converters} converting "
+          f"(written lift {response.lift:+.3f} on a base rate of {response.base_rate:.3f}). "
+          "Run `mdw run`, then read marts.mart_campaign_results.")
     return 0
 
 
@@ -332,6 +349,18 @@ def build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--truth-dir", default=None, help="default: ground_truth/ beside the landing folder")
     gen.add_argument("--quiet", action="store_true", help="no progress bar")
     gen.set_defaults(func=cmd_generate)
+
+    demo = sub.add_parser("demo", help="demo-data tools")
+    demo_sub = demo.add_subparsers(dest="demo_command", required=True)
+    respond = demo_sub.add_parser("respond", help="write the next delivery day's campaign activity and orders of "
+                                  "an audience's members, with a known lift")
+    respond.add_argument("--audience", required=True, help="an audience of the latest run (mart_audience_members)")
+    respond.add_argument("--campaign-id", required=True, help="id of the campaign to write")
+    respond.add_argument("--channel", default="email", choices=["email", "sms"])
+    respond.add_argument("--lift", type=float, default=0.1, help="conversion rate of treatment over control")
+    respond.add_argument("--base-rate", type=float, default=0.05, help="conversion rate of the control group")
+    respond.add_argument("--seed", type=int, default=7)
+    respond.set_defaults(func=cmd_demo_respond)
 
     run = sub.add_parser("run", help="ingest, build and test everything in one Dagster run")
     run.add_argument("--demo-scale", type=float, default=DEMO_SCALE,

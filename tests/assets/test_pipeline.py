@@ -14,6 +14,7 @@ import pytest
 from dagster_project.config import DBT_PROJECT_DIR
 from dagster_project.definitions import build_definitions
 from mdw.cli import stored_test_failures
+from mdw.demo.respond import respond
 from mdw.evaluate import evaluate_identity
 
 pytestmark = pytest.mark.e2e
@@ -105,6 +106,31 @@ def test_daily_job_builds_staging_and_is_idempotent(settings, landing):
     # the rules lose next to nothing of what the identifiers allow
     assert resolved.recall >= 0.99 * ceiling.recall
     _assert_channel_bad_input_is_named(settings.warehouse)
+    _assert_the_loop_closes(settings)
+
+
+def _assert_the_loop_closes(settings) -> None:
+    """`mdw demo respond` answers a campaign sent to an audience with a known lift; the next
+    refresh finds the campaign's audience again and measures treatment against control."""
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        audience = con.execute("select audience_name from marts.mart_audience_members where channel = 'email' "
+                               "group by 1 order by count(*) desc, 1 limit 1").fetchone()[0]
+    response = respond(settings.landing, settings.warehouse, settings.landing.parent / "ground_truth", audience,
+                       "LOOP-1", lift=0.2, base_rate=0.2)
+    result, _, _ = _run(settings)
+    assert result.success
+    with duckdb.connect(str(settings.warehouse), read_only=True) as con:
+        measured = con.execute("select audience_name, treatment_members, control_members, contacted, "
+                               "treatment_converters, control_converters, conversion_uplift, conversion_uplift_ci_low, "
+                               "conversion_uplift_ci_high from marts.mart_campaign_results "
+                               "where campaign_id = 'LOOP-1'").fetchone()
+    assert measured[:6] == (audience, response.treatment_members, response.control_members,
+                            response.treatment_members, response.treatment_converters, response.control_converters)
+    written = (response.treatment_converters / response.treatment_members
+               - response.control_converters / response.control_members)
+    assert measured[6] == pytest.approx(written)
+    assert abs(written - 0.2) < 1 / response.control_members  # the draw rounds each group to whole people
+    assert measured[7] < measured[6] < measured[8]
 
 
 def _assert_audiences(settings, meta) -> None:
