@@ -51,8 +51,9 @@ source_map as (
     select * from {{ ref('customer_source_map') }}
 ),
 
+-- the date the profile is computed as of
 as_of as (
-    select {{ as_of_date() }} as as_of_date
+    select max(as_of_date) as as_of_date from profile
 ),
 
 channel_rates as (
