@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 import shutil
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -19,6 +20,7 @@ import duckdb
 
 # what each kind of channel receives (seed channel_contact_points, column export_as)
 EXPORT_COLUMNS = {"address": ("contact_point",), "sha256": ("contact_point_type", "contact_point_sha256")}
+SAFE_NAME = re.compile(r"[a-z0-9_]+")  # audience names become file names
 
 
 @dataclass(frozen=True)
@@ -47,21 +49,11 @@ def write_exports(con: duckdb.DuckDBPyConnection, exports_root: Path, run_id: st
     staging = exports_root / f".{as_of}.{run_id}.tmp"
     shutil.rmtree(staging, ignore_errors=True)
     staging.mkdir(parents=True)
-    files = []
-    for audience, channel, export_as, definition_md5 in definitions:
-        columns = EXPORT_COLUMNS[export_as]
-        name = f"{audience}__{channel}.csv"
-        listed = ", ".join(columns)
-        con.execute(f"create or replace temp table _export as select {listed} from marts.mart_audience_exports "
-                    f"where audience_name = ? and channel = ?", [audience, channel])
-        target = str(staging / name).replace("'", "''")
-        con.execute(f"copy (select * from _export order by {listed}) to '{target}' (header, delimiter ',')")
-        rows = con.execute("select count(*) from _export").fetchone()[0]
-        digest = hashlib.sha256((staging / name).read_bytes()).hexdigest()
-        export = ExportFile(audience, channel, name, rows, digest, columns, as_of, run_id, definition_md5)
-        (staging / f"{audience}__{channel}.manifest.json").write_text(
-            json.dumps(asdict(export), indent=2) + "\n", encoding="utf-8")
-        files.append(export)
+    try:
+        files = [_write_one(con, staging, row, as_of, run_id) for row in definitions]
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)  # nothing half-written is left behind
+        raise
     con.execute("drop table if exists _export")
     old = exports_root / f".{as_of}.{run_id}.old"
     if final.exists():
@@ -69,3 +61,23 @@ def write_exports(con: duckdb.DuckDBPyConnection, exports_root: Path, run_id: st
     staging.rename(final)
     shutil.rmtree(old, ignore_errors=True)
     return final, files
+
+
+def _write_one(con, staging: Path, definition: tuple, as_of: str, run_id: str) -> ExportFile:
+    """One audience and channel: its CSV and manifest in the staging folder."""
+    audience, channel, export_as, definition_md5 = definition
+    if not SAFE_NAME.fullmatch(audience):
+        raise ValueError(f"audience name {audience!r} cannot name a file: use lower_snake_case (audiences.yml)")
+    columns = EXPORT_COLUMNS[export_as]
+    name = f"{audience}__{channel}.csv"
+    listed = ", ".join(columns)
+    con.execute(f"create or replace temp table _export as select {listed} from marts.mart_audience_exports "
+                f"where audience_name = ? and channel = ?", [audience, channel])
+    target = str(staging / name).replace("'", "''")
+    con.execute(f"copy (select * from _export order by {listed}) to '{target}' (header, delimiter ',')")
+    rows = con.execute("select count(*) from _export").fetchone()[0]
+    digest = hashlib.sha256((staging / name).read_bytes()).hexdigest()
+    export = ExportFile(audience, channel, name, rows, digest, columns, as_of, run_id, definition_md5)
+    (staging / f"{audience}__{channel}.manifest.json").write_text(
+        json.dumps(asdict(export), indent=2) + "\n", encoding="utf-8")
+    return export

@@ -65,3 +65,11 @@ def test_a_new_export_replaces_the_folder_of_its_date_whole(tmp_path, con):
     assert not (folder / "welcome__sms.csv").exists()
     assert sorted(p.name for p in (tmp_path / "exports").iterdir()) == ["2026-11-30"]
     assert json.loads((folder / "win_back__email.manifest.json").read_text(encoding="utf-8"))["run_id"] == "run-2"
+
+
+def test_an_audience_name_that_cannot_name_a_file_is_refused(tmp_path, con):
+    con.execute("update marts.mart_audience_definitions set audience_name = '../escape' where audience_name = 'welcome'")
+    with pytest.raises(ValueError, match="cannot name a file"):
+        write_exports(con, tmp_path / "exports", "run-1")
+    assert not (tmp_path / "escape__sms.csv").exists()
+    assert list((tmp_path / "exports").iterdir()) == []  # no export folder, no staging folder left

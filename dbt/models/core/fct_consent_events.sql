@@ -76,10 +76,7 @@ crm_points as (
         contact_version_id,
         contact_id,
         'social_account' as contact_point_type,
-        case
-            when social_platform is not null and trim(social_handle) <> ''
-                then {{ dbt.concat(["social_platform", "':'", "lower(trim(social_handle))"]) }}
-        end as contact_point,
+        {{ normalize_social_account('social_platform', 'social_handle') }} as contact_point,
         social_platform,
         has_marketing_consent,
         occurred_at,
@@ -122,12 +119,8 @@ activity_points as (
             when 'phone' then {{ normalize_phone('coalesce(activities.phone, contacts.phone)') }}
             when 'social_account' then
                 case
-                    when
-                        contacts.social_platform = channel_points.social_platform
-                        and trim(contacts.social_handle) <> ''
-                        then {{ dbt.concat([
-                            "contacts.social_platform", "':'", "lower(trim(contacts.social_handle))"
-                        ]) }}
+                    when contacts.social_platform = channel_points.social_platform
+                        then {{ normalize_social_account('contacts.social_platform', 'contacts.social_handle') }}
                 end
         end as contact_point,
         activities._source_file,

@@ -96,10 +96,7 @@ normalised as (
         crm_contact_id,
         {{ normalize_email('email') }} as email,
         {{ normalize_phone('phone') }} as phone,
-        case
-            when social_platform is not null and trim(social_handle) <> ''
-                then {{ dbt.concat(["social_platform", "':'", "lower(trim(social_handle))"]) }}
-        end as social_account
+        {{ normalize_social_account('social_platform', 'social_handle') }} as social_account
     from unioned
 ),
 

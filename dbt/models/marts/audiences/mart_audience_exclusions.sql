@@ -10,27 +10,28 @@ evaluated as (
     select * from {{ ref('int_audience_candidates_evaluated') }}
 ),
 
+labelled as (
+    select
+        evaluated.audience_name,
+        evaluated.channel,
+        evaluated.outcome <> 'selected' as is_exclusion,
+        case
+            when evaluated.outcome = 'selected' and evaluated.is_control_group then 'selected_control'
+            when evaluated.outcome = 'selected' then 'selected_treatment'
+            else evaluated.outcome
+        end as outcome
+    from evaluated
+),
+
 final as (
     select
         audience_name,
         channel,
-        case
-            when outcome = 'selected' and is_control_group then 'selected_control'
-            when outcome = 'selected' then 'selected_treatment'
-            else outcome
-        end as outcome,
-        outcome <> 'selected' as is_exclusion,
+        outcome,
+        is_exclusion,
         count(*) as customers
-    from evaluated
-    group by
-        audience_name,
-        channel,
-        case
-            when outcome = 'selected' and is_control_group then 'selected_control'
-            when outcome = 'selected' then 'selected_treatment'
-            else outcome
-        end,
-        outcome <> 'selected'
+    from labelled
+    group by audience_name, channel, outcome, is_exclusion
 )
 
 select * from final

@@ -56,7 +56,7 @@ audience_overlaps as (
     inner join snapshots
         on
             sends.customer_key = snapshots.customer_key
-            and snapshots.as_of_date <= campaigns.first_send_date
+            and campaigns.first_send_date >= snapshots.as_of_date
             and not snapshots.is_control_group
     group by
         campaigns.campaign_id, campaigns.first_send_date, campaigns.recipients,
@@ -110,8 +110,8 @@ member_outcomes as (
         on
             members.customer_key = orders.customer_key
             and not orders.is_cancelled_or_refunded
-            and orders.order_date >= members.first_send_date
-            and orders.order_date < {{ add_days('members.first_send_date', var('campaign_response_window_days')) }}
+            and members.first_send_date <= orders.order_date
+            and {{ add_days('members.first_send_date', var('campaign_response_window_days')) }} > orders.order_date
     group by members.campaign_id, members.customer_key, members.is_control_group
 ),
 
@@ -133,8 +133,8 @@ groups as (
 rates as (
     select
         groups.*,
-        cast(treatment_converters as double) / nullif(treatment_members, 0) as treatment_conversion_rate,
-        cast(control_converters as double) / nullif(control_members, 0) as control_conversion_rate
+        cast(groups.treatment_converters as double) / nullif(groups.treatment_members, 0) as treatment_conversion_rate,
+        cast(groups.control_converters as double) / nullif(groups.control_members, 0) as control_conversion_rate
     from groups
 ),
 
