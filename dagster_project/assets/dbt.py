@@ -71,8 +71,10 @@ def dbt_build_args(as_of: str | None) -> list[str]:
 
     Tests run only when every model they read is built (`cautious` indirect selection): a subset
     launched from the UI would otherwise run, say, a relationships test against a model it did not
-    build and fail on a missing table."""
-    build = ["build", "--indirect-selection", "cautious"]
+    build and fail on a missing table. dbt unit tests check the SQL, not the data: they run in the
+    test suite's fast tier and CI (`dbt test --select test_type:unit`), not in every refresh, as
+    dbt recommends for production builds."""
+    build = ["build", "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test"]
     if not as_of:
         return build
     try:

@@ -22,9 +22,9 @@ def test_schedule_computes_the_marts_as_of_the_day_before_the_run():
     when = datetime(2026, 3, 1, 6, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
     request = schedule.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=when)).run_requests[0]
     assert request.run_config == {"ops": {"dbt_models": {"config": {"as_of": "2026-02-28"}}}}
-    assert dbt_build_args("2026-02-28") == ["build", "--indirect-selection", "cautious",
-                                            "--vars", '{"as_of": "2026-02-28"}']
-    assert dbt_build_args(None) == ["build", "--indirect-selection", "cautious"]
+    build = ["build", "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test"]
+    assert dbt_build_args("2026-02-28") == [*build, "--vars", '{"as_of": "2026-02-28"}']
+    assert dbt_build_args(None) == build
     with pytest.raises(dg.Failure, match="YYYY-MM-DD"):
         dbt_build_args("28/02/2026")
 
