@@ -22,4 +22,4 @@ echo "== dagster definitions validate"
 echo "== pytest: fast tier"
 .venv/bin/pytest -m "not e2e"
 echo "== pytest: end-to-end tier"
-.venv/bin/pytest -m e2e
+.venv/bin/pytest -m e2e --durations=10

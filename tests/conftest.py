@@ -4,9 +4,11 @@ The dbt project is parsed (when it changed) before the tests are collected: impo
 location parses nothing itself.
 """
 
+import shutil
 from datetime import date
 from pathlib import Path
 
+import dagster as dg
 import duckdb
 import pytest
 
@@ -30,14 +32,40 @@ def small_landing(tmp_path_factory) -> Path:
     return root / "landing"
 
 
+def settings_under(root: Path) -> Settings:
+    """Landing, warehouse, serving, exports and Dagster home under one folder."""
+    return Settings(landing=root / "landing", warehouse=root / "warehouse.duckdb", serving=root / "marts.duckdb",
+                    dagster_home=root / "dagster_home", exports=root / "exports")
+
+
+def run_daily_refresh(settings: Settings, run_config: dict | None = None):
+    """One in-process run of daily_refresh on these settings (exported for dbt); its result."""
+    from dagster_project.definitions import build_definitions
+
+    settings.dagster_home.mkdir(exist_ok=True)
+    export_environment(settings)
+    defs = build_definitions(settings)
+    with dg.instance_for_test(temp_dir=str(settings.dagster_home)) as instance:
+        return defs.resolve_job_def("daily_refresh").execute_in_process(
+            instance=instance, raise_on_error=False, run_config=run_config)
+
+
+@pytest.fixture(scope="session")
+def published_demo(small_landing, tmp_path_factory):
+    """One clean run of the whole job on the small demo landing folder (with its ground truth
+    beside it), shared by the end-to-end modules: read it, or copy it before changing anything."""
+    root = tmp_path_factory.mktemp("published")
+    shutil.copytree(small_landing, root / "landing")
+    shutil.copytree(small_landing.parent / "ground_truth", root / "ground_truth")
+    return root, run_daily_refresh(settings_under(root))
+
+
 @pytest.fixture
 def settings(tmp_path, monkeypatch) -> Settings:
     """Warehouse, serving, exports and Dagster home under tmp_path, exported for dbt subprocesses."""
     for name in ("MDW_LANDING", "MDW_WAREHOUSE", "MDW_SERVING", "MDW_EXPORTS", "DAGSTER_HOME"):
         monkeypatch.delenv(name, raising=False)
-    s = Settings(landing=tmp_path / "landing", warehouse=tmp_path / "warehouse.duckdb",
-                 serving=tmp_path / "marts.duckdb", dagster_home=tmp_path / "dagster_home",
-                 exports=tmp_path / "exports")
+    s = settings_under(tmp_path)
     s.dagster_home.mkdir()
     export_environment(s)
     return s

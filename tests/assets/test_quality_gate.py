@@ -2,8 +2,9 @@
 named blocking check, nothing is published and the previous serving file stays byte-identical;
 retracting the broken deliveries lets the next refresh publish.
 
-Three whole refreshes, shared by every assertion: the clean run, one run with every broken feed
-delivered at once (each case lands in its own file), and the run after the retraction."""
+Three whole refreshes, shared by every assertion: the clean run (the session's published_demo,
+shared with test_pipeline), one run with every broken feed delivered at once (each case lands in
+its own file), and the run after the retraction."""
 
 import hashlib
 import json
@@ -14,25 +15,15 @@ import dagster as dg
 import duckdb
 import pytest
 
-from dagster_project.config import Settings, export_environment
-from dagster_project.definitions import build_definitions
+from dagster_project.config import Settings
 from dagster_project.ingest.manifest import retract
+from tests.conftest import run_daily_refresh, settings_under
 
 pytestmark = pytest.mark.e2e
 
 
-def _settings(root) -> Settings:
-    return Settings(landing=root / "landing", warehouse=root / "warehouse.duckdb", serving=root / "marts.duckdb",
-                    dagster_home=root / "dagster_home", exports=root / "exports")
-
-
 def _run(settings: Settings):
-    settings.dagster_home.mkdir(exist_ok=True)
-    export_environment(settings)
-    defs = build_definitions(settings)
-    with dg.instance_for_test(temp_dir=str(settings.dagster_home)) as instance:
-        result = defs.resolve_job_def("daily_refresh").execute_in_process(instance=instance, raise_on_error=False)
-    return result
+    return run_daily_refresh(settings)
 
 
 def _sha256(path) -> str:
@@ -40,12 +31,9 @@ def _sha256(path) -> str:
 
 
 @pytest.fixture(scope="module")
-def published(small_landing, tmp_path_factory):
-    """One clean run of the whole job on the small demo landing folder."""
-    root = tmp_path_factory.mktemp("published")
-    shutil.copytree(small_landing, root / "landing")
-    result = _run(_settings(root))
-    return root, result
+def published(published_demo):
+    """The clean run of the whole job on the small demo landing folder (shared with test_pipeline)."""
+    return published_demo
 
 
 def test_a_clean_run_checks_and_publishes(published):
@@ -121,7 +109,7 @@ def broken(published, tmp_path_factory):
     for name in ("landing", "warehouse.duckdb", "marts.duckdb"):
         copy = shutil.copytree if (root / name).is_dir() else shutil.copy2
         copy(root / name, copy_root / name)
-    settings = _settings(copy_root)
+    settings = settings_under(copy_root)
     before = _sha256(settings.serving)
     for relative, content, *_ in BROKEN_FEEDS.values():
         (settings.landing / relative).parent.mkdir(parents=True, exist_ok=True)
