@@ -47,43 +47,31 @@ crm_versions as (
     where has_marketing_consent is not null
 ),
 
+-- every contact point on a version: (type, its normalised value, the platform of a social account)
+{%- set crm_point_columns = [
+    ('email', normalize_email('email'), 'cast(null as ' ~ dbt.type_string() ~ ')'),
+    ('phone', normalize_phone('phone'), 'cast(null as ' ~ dbt.type_string() ~ ')'),
+    ('social_account', normalize_social_account('social_platform', 'social_handle'), 'social_platform'),
+] %}
+-- noqa: disable=LT02
+-- (sqlfluff cannot place the indentation of a union written by a loop)
 crm_points as (
+    {%- for point_type, point_value, platform in crm_point_columns %}
     select
         contact_version_id,
         contact_id,
-        'email' as contact_point_type,
-        {{ normalize_email('email') }} as contact_point,
-        cast(null as {{ dbt.type_string() }}) as social_platform,
+        '{{ point_type }}' as contact_point_type,
+        {{ point_value }} as contact_point,
+        {{ platform }} as social_platform,
         has_marketing_consent,
         occurred_at,
         _source_file,
         _source_line
     from crm_versions
-    union all
-    select
-        contact_version_id,
-        contact_id,
-        'phone' as contact_point_type,
-        {{ normalize_phone('phone') }} as contact_point,
-        cast(null as {{ dbt.type_string() }}) as social_platform,
-        has_marketing_consent,
-        occurred_at,
-        _source_file,
-        _source_line
-    from crm_versions
-    union all
-    select
-        contact_version_id,
-        contact_id,
-        'social_account' as contact_point_type,
-        {{ normalize_social_account('social_platform', 'social_handle') }} as contact_point,
-        social_platform,
-        has_marketing_consent,
-        occurred_at,
-        _source_file,
-        _source_line
-    from crm_versions
+    {% if not loop.last -%} union all {%- endif %}
+    {%- endfor %}
 ),
+-- noqa: enable=LT02
 
 crm_events as (
     select
