@@ -26,6 +26,33 @@ class Settings:
     delivery_rule: str = "quiet"
     delivery_quiet_minutes: float = 10.0
     delivery_sources: tuple[str, ...] = ()
+    # DuckDB's resources, the same for the loader, dbt, the checks and the publish
+    duckdb_memory_limit: str = ""  # e.g. "8GB"; empty: DEFAULT_MEMORY_SHARE of the memory
+    duckdb_threads: int = 0  # 0: every core
+    duckdb_temp_directory: Path | None = None  # spill folder; None: beside the warehouse file
+
+    @property
+    def duckdb_config(self) -> dict[str, str | int]:
+        """The settings every DuckDB connection of the warehouse opens with."""
+        return duckdb_config(self.warehouse, self.duckdb_memory_limit, self.duckdb_threads,
+                             self.duckdb_temp_directory)
+
+
+# DuckDB takes 80% of the machine's memory unless told otherwise; the refresh also runs Dagster,
+# dbt and the Python models (value and look-alike fits, pandas) beside it.
+DEFAULT_MEMORY_SHARE = 0.5
+
+
+def duckdb_config(warehouse: Path | str, memory_limit: str = "", threads: int = 0,
+                  temp_directory: Path | str | None = None) -> dict[str, str | int]:
+    """DuckDB settings with the defaults filled in: memory limit DEFAULT_MEMORY_SHARE of the
+    machine's physical memory (DuckDB's own default is 80%), every core, spilling beside the
+    warehouse file."""
+    if not memory_limit:
+        total = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+        memory_limit = f"{int(total * DEFAULT_MEMORY_SHARE / 2**20)}MB"
+    return {"memory_limit": memory_limit, "threads": threads or os.cpu_count() or 1,
+            "temp_directory": str(temp_directory or f"{warehouse}.tmp")}
 
 
 def _path(name: str, default: str) -> Path:
@@ -45,7 +72,22 @@ def get_settings() -> Settings:
         delivery_rule=os.environ.get("MDW_DELIVERY_RULE") or "quiet",
         delivery_quiet_minutes=float(os.environ.get("MDW_DELIVERY_QUIET_MINUTES") or 10),
         delivery_sources=tuple(s.strip() for s in os.environ.get("MDW_DELIVERY_SOURCES", "").split(",") if s.strip()),
+        duckdb_memory_limit=os.environ.get("MDW_DUCKDB_MEMORY_LIMIT", "").strip(),
+        duckdb_threads=int(os.environ.get("MDW_DUCKDB_THREADS") or 0),
+        duckdb_temp_directory=_path("MDW_DUCKDB_TEMP_DIR", "") if os.environ.get("MDW_DUCKDB_TEMP_DIR") else None,
     )
+
+
+def connect_duckdb(path: Path | str, config: dict[str, str | int] | None = None, read_only: bool = False):
+    """A DuckDB connection in UTC with the given settings (default: the current settings' memory
+    limit, threads and spill folder)."""
+    import duckdb
+
+    config = get_settings().duckdb_config if config is None else config
+    con = duckdb.connect(str(path), read_only=read_only, config=dict(config))
+    con.execute("set TimeZone = 'UTC'")
+    con.execute("set enable_progress_bar = false")
+    return con
 
 
 def export_environment(settings: Settings | None = None) -> Settings:
@@ -60,6 +102,12 @@ def export_environment(settings: Settings | None = None) -> Settings:
     os.environ["MDW_SERVING"] = str(settings.serving)
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     os.environ["MDW_EXPORTS"] = str(settings.exports)
+    # dbt's profile reads these (its spill folder defaults to <MDW_WAREHOUSE>.tmp unless set)
+    config = settings.duckdb_config
+    os.environ["MDW_DUCKDB_MEMORY_LIMIT"] = str(config["memory_limit"])
+    os.environ["MDW_DUCKDB_THREADS"] = str(config["threads"])
+    if settings.duckdb_temp_directory:
+        os.environ["MDW_DUCKDB_TEMP_DIR"] = str(settings.duckdb_temp_directory)
     os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "false")
     os.environ.setdefault("DAGSTER_DISABLE_TELEMETRY", "1")
     return settings

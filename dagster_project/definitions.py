@@ -25,7 +25,9 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         schedules=[daily_refresh_schedule],
         sensors=[landing_delivery_sensor, abandoned_runs_sensor],
         resources={
-            "warehouse": DuckDBWarehouse(path=str(settings.warehouse)),
+            "warehouse": DuckDBWarehouse(path=str(settings.warehouse), memory_limit=settings.duckdb_memory_limit,
+                                         threads=settings.duckdb_threads,
+                                         temp_directory=str(settings.duckdb_temp_directory or "")),
             "landing": LandingZone(path=str(settings.landing), delivery_rule=settings.delivery_rule,
                                    quiet_minutes=settings.delivery_quiet_minutes,
                                    expected_sources=list(settings.delivery_sources)),

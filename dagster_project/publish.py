@@ -15,6 +15,8 @@ from pathlib import Path
 
 import duckdb
 
+from dagster_project.config import connect_duckdb
+
 # What BI reads: every segment mart, and the core tables the marts are explained by.
 PUBLISHED_CORE_TABLES = ("dim_customers", "fct_orders", "fct_order_items", "fct_touchpoints",
                          "customer_last_contact", "customer_key_history")
@@ -37,7 +39,8 @@ def remove_stale_staging_files(serving: Path) -> list[Path]:
     return stale
 
 
-def publish(warehouse: Path, serving: Path, run_id: str, checks: list[dict]) -> dict[str, int]:
+def publish(warehouse: Path, serving: Path, run_id: str, checks: list[dict],
+            duckdb_config: dict[str, str | int] | None = None) -> dict[str, int]:
     """Build the new serving file beside the old one, then swap it in; returns rows per table."""
     serving.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_staging_files(serving)
@@ -45,7 +48,7 @@ def publish(warehouse: Path, serving: Path, run_id: str, checks: list[dict]) -> 
     staging_file.unlink(missing_ok=True)
     counts: dict[str, int] = {}
     try:
-        with duckdb.connect(str(staging_file)) as con:
+        with connect_duckdb(staging_file, duckdb_config) as con:
             con.execute(f"attach '{warehouse}' as warehouse (read_only)")
             marts = [row[0] for row in con.execute(
                 "select table_name from duckdb_tables() where database_name = 'warehouse' and schema_name = 'marts' "

@@ -9,6 +9,7 @@ import duckdb
 from pydantic import Field
 
 from dagster_project import warehouse_lock
+from dagster_project.config import connect_duckdb, duckdb_config
 from dagster_project.runs import process_tags
 
 
@@ -22,6 +23,15 @@ class DuckDBWarehouse(dg.ConfigurableResource):
     """
 
     path: str
+    memory_limit: str = Field(default="", description="DuckDB memory_limit, e.g. '8GB' (MDW_DUCKDB_MEMORY_LIMIT); "
+                              "empty: half the machine's memory")
+    threads: int = Field(default=0, description="DuckDB threads (MDW_DUCKDB_THREADS); 0: every core")
+    temp_directory: str = Field(default="", description="where DuckDB spills (MDW_DUCKDB_TEMP_DIR); "
+                                "empty: <warehouse>.tmp")
+
+    @property
+    def duckdb_config(self) -> dict[str, str | int]:
+        return duckdb_config(self.path, self.memory_limit, self.threads, self.temp_directory)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         if context.run is None:  # direct use outside a run (tests, tools)
@@ -40,12 +50,10 @@ class DuckDBWarehouse(dg.ConfigurableResource):
             warehouse_lock.release(Path(self.path))
 
     @contextmanager
-    def connect(self) -> Iterator[duckdb.DuckDBPyConnection]:
+    def connect(self, read_only: bool = False) -> Iterator[duckdb.DuckDBPyConnection]:
         Path(self.path).parent.mkdir(parents=True, exist_ok=True)
-        con = duckdb.connect(self.path)
+        con = connect_duckdb(self.path, self.duckdb_config, read_only=read_only)
         try:
-            con.execute("set TimeZone = 'UTC'")
-            con.execute("set enable_progress_bar = false")
             yield con
         finally:
             con.close()

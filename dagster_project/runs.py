@@ -35,8 +35,10 @@ def process_tags() -> dict[str, str]:
     return {PID_TAG: str(os.getpid()), HOST_TAG: socket.gethostname()}
 
 
-def create_run(instance: dg.DagsterInstance, run_config: dict, tags: dict[str, str] | None = None) -> dg.DagsterRun:
-    """A NOT_STARTED run of daily_refresh with the origin and snapshots of the workspace's job."""
+def create_run(instance: dg.DagsterInstance, run_config: dict, partition: str,
+               tags: dict[str, str] | None = None) -> dg.DagsterRun:
+    """A NOT_STARTED run of daily_refresh for one daily partition (a delivery day), with the origin
+    and snapshots of the workspace's job."""
     from dagster._core.definitions.selector import JobSubsetSelector
     from dagster._core.remote_origin import InProcessCodeLocationOrigin
     from dagster._core.types.loadable_target_origin import LoadableTargetOrigin
@@ -55,7 +57,7 @@ def create_run(instance: dg.DagsterInstance, run_config: dict, tags: dict[str, s
         return instance.create_run(
             job_name=JOB_NAME, run_id=None, run_config=run_config, resolved_op_selection=None,
             step_keys_to_execute=None, op_selection=None, status=None, root_run_id=None, parent_run_id=None,
-            tags={**job.tags, **(tags or {}), **process_tags()},
+            tags={**job.tags, **(tags or {}), "dagster/partition": partition, **process_tags()},
             job_snapshot=job.job_snapshot, execution_plan_snapshot=plan.execution_plan_snapshot,
             parent_job_snapshot=job.parent_job_snapshot, remote_job_origin=job.get_remote_origin(),
             job_code_origin=job.get_python_origin(), asset_selection=None, asset_check_selection=None,

@@ -13,13 +13,9 @@ from dagster_project.jobs import daily_refresh_job
     cron_schedule="0 6 * * *",
     execution_timezone="Asia/Shanghai",
     default_status=dg.DefaultScheduleStatus.STOPPED,
-    description="Every morning at 06:00 Shanghai time, after the source systems' nightly exports; "
-    "the marts are computed as of the day before (the last complete day).",
+    description="Every morning at 06:00 Shanghai time, after the source systems' nightly exports: "
+    "the partition of the day before (the last complete delivery day), so the marts are as of that day.",
 )
 def daily_refresh_schedule(context: dg.ScheduleEvaluationContext) -> dg.RunRequest:
-    as_of = (context.scheduled_execution_time.date() - timedelta(days=1)).isoformat()
-    return dg.RunRequest(
-        run_key=as_of,
-        run_config={"ops": {"dbt_models": {"config": {"as_of": as_of}}}},
-        tags={"as_of": as_of},
-    )
+    day = (context.scheduled_execution_time.date() - timedelta(days=1)).isoformat()
+    return dg.RunRequest(run_key=day, partition_key=day)

@@ -14,12 +14,15 @@ Expected sources are listed on the resource, or else derived from the landing fo
 history: the sources that delivered on at least half of the last 14 delivery days (a survey tool
 that delivers twice a week is not waited for every day).
 
-At most one refresh per delivery day: the run key is `delivery:<day>`, and the cursor keeps the newest
-day already requested, so a day that completes late or is touched again does not run twice.
+At most one refresh per delivery day: the cursor keeps the newest day requested and the complete
+days already seen, so a day touched again does not run twice. Each run is for a daily partition
+(dagster_project/partitions.py); a day that completes after a later one is loaded by a run of the
+newest partition, which loads every day folder up to it.
 """
 
 from __future__ import annotations
 
+import json
 import time
 from dataclasses import dataclass
 from pathlib import Path
@@ -102,21 +105,60 @@ def complete_days(landing: Path, rule: str = "quiet", quiet_minutes: float = 10.
     return complete
 
 
+SEEN_DAYS_KEPT = 60  # complete days remembered in the cursor, so that a late one is recognised
+
+
+def read_cursor(cursor: str | None) -> tuple[str | None, set[str]]:
+    """The newest requested day and the complete days already seen (a plain day: older cursors)."""
+    if not cursor:
+        return None, set()
+    if not cursor.startswith("{"):
+        return cursor, set()
+    data = json.loads(cursor)
+    return data["newest"], set(data["seen"])
+
+
+def delivery_request(days: list[str], cursor: str | None) -> tuple[dg.RunRequest | None, str | None]:
+    """The run for newly complete days and the new cursor; (None, cursor) when nothing is new.
+
+    One run for everything newly complete, for the partition of the newest day ever requested:
+    a day completed out of order (day 4 after day 5) is loaded by a run of partition 5, which
+    loads every day up to 5, so the marts never step back to an older as-of date. The first
+    evaluation requests only the newest complete day (older ones count as seen)."""
+    newest, seen = read_cursor(cursor)
+    if newest is None:
+        new = days[-1:]
+        seen = set(days)
+    else:  # days older than the oldest remembered are not new (they fell out of the cursor)
+        floor = min(seen) if seen else newest
+        new = [d for d in days if d not in seen and (d > newest or d > floor)]
+        seen |= set(new)
+    if not new:
+        return None, cursor
+    partition = max([*new, *([newest] if newest else [])])
+    kept = sorted(seen)[-SEEN_DAYS_KEPT:]
+    request = dg.RunRequest(run_key="delivery:" + ",".join(new), partition_key=partition,
+                            tags={"delivery_days": ",".join(new)})
+    return request, json.dumps({"newest": partition, "seen": kept})
+
+
 @dg.sensor(
     name="landing_delivery_sensor",
     job=daily_refresh_job,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
     description="Starts the daily refresh once a delivery day is complete in the landing folder "
-    "(every expected source present and quiet, or marked with _SUCCESS), at most once per day.",
+    "(every expected source present and quiet, or marked with _SUCCESS): one run per newly complete day, "
+    "for that day's partition (a day completed late: the newest partition already requested).",
 )
 def landing_delivery_sensor(context: dg.SensorEvaluationContext, landing: LandingZone):
     days = complete_days(landing.root, landing.delivery_rule, landing.quiet_minutes, landing.expected_sources)
-    newest = days[-1] if days else None
-    if newest is None or (context.cursor and newest <= context.cursor):
-        return dg.SkipReason(f"no newly completed delivery day (last requested: {context.cursor or 'none'})")
-    context.update_cursor(newest)
-    return dg.RunRequest(run_key=f"delivery:{newest}", tags={"delivery_day": newest})
+    request, cursor = delivery_request(days, context.cursor)
+    if request is None:
+        newest, _ = read_cursor(context.cursor)
+        return dg.SkipReason(f"no newly completed delivery day (newest requested: {newest or 'none'})")
+    context.update_cursor(cursor)
+    return request
 
 
 @dg.sensor(

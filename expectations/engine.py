@@ -130,7 +130,7 @@ def _outcome(result) -> ExpectationOutcome:
                               mask_text(error) if error else None, config.kwargs.get("unexpected_rows_query"))
 
 
-def _sample_rows(database: Path, outcomes: list[SuiteOutcome], limit: int = 5) -> None:
+def _sample_rows(database: Path, outcomes: list[SuiteOutcome], duckdb_config: dict, limit: int = 5) -> None:
     """GE's summary of a SQL rule carries only a count: fetch a few offending rows for the message,
     with personal data masked (the raw values stay in the warehouse)."""
     import duckdb
@@ -138,7 +138,7 @@ def _sample_rows(database: Path, outcomes: list[SuiteOutcome], limit: int = 5) -
     pending = [(suite, e) for suite in outcomes for e in suite.failed if e.query and not e.error]
     if not pending:
         return
-    with duckdb.connect(str(database), read_only=True) as con:
+    with duckdb.connect(str(database), read_only=True, config=duckdb_config) as con:
         for suite, expectation in pending:
             query = expectation.query.replace("{batch}", suite.table)
             cursor = con.execute(f"select * from ({query}) as unexpected limit {limit}")
@@ -153,9 +153,9 @@ def data_docs_index(docs_root: Path) -> Path:
 
 
 def validate(database: Path, suites: list[Suite], context: QualityContext | None = None,
-             docs_root: Path | None = None) -> list[SuiteOutcome]:
-    """Validate each suite against its table in the DuckDB file (opened read-only), then close
-    every connection so that the next writer (dbt, the loader) can open the file.
+             docs_root: Path | None = None, duckdb_config: dict | None = None) -> list[SuiteOutcome]:
+    """Validate each suite against its table in the DuckDB file (opened read-only, with the
+    given DuckDB settings: memory limit, threads, spill folder), then close every connection so that the next writer (dbt, the loader) can open the file.
 
     With ``docs_root``, GE keeps a file context there and renders every validation into its Data
     Docs site (``data_docs_index(docs_root)``); without, nothing is written.
@@ -174,7 +174,7 @@ def validate(database: Path, suites: list[Suite], context: QualityContext | None
     gx_context.variables.progress_bars = ProgressBarsConfig(globally=False)
     source = gx_context.data_sources.add_or_update_sql(
         name="warehouse", connection_string=f"duckdb:///{database}",
-        kwargs={"connect_args": {"read_only": True}},
+        kwargs={"connect_args": {"read_only": True, "config": dict(duckdb_config or {})}},
     )
     outcomes = []
     try:
@@ -202,5 +202,5 @@ def validate(database: Path, suites: list[Suite], context: QualityContext | None
             engine._connection = None
         engine.close()
         source.get_engine().dispose()
-    _sample_rows(database, outcomes)
+    _sample_rows(database, outcomes, dict(duckdb_config or {}))
     return outcomes

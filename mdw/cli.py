@@ -3,6 +3,7 @@
     mdw generate   write demo landing data (and its ground truth)
     mdw demo respond  the demo's answer to a campaign sent to an audience (next delivery day)
     mdw run        the whole refresh in one Dagster run of daily_refresh, then a summary
+    mdw backfill   one run per delivery day of a range (idempotent)
     mdw retract    withdraw a bad delivery (a landing file or day folder) from the warehouse
     mdw ui         the Dagster UI (dagster dev) on 127.0.0.1
     mdw evaluate identity   resolved customers scored against the generator's ground truth
@@ -15,7 +16,7 @@ import argparse
 import os
 import re
 import sys
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 
 from dagster_project.config import PROJECT_ROOT, Settings, export_environment
@@ -146,24 +147,58 @@ def _run_refresh(settings: Settings, args: argparse.Namespace) -> int:
         print(f"{settings.landing} is empty: generating demo data (scale {args.demo_scale}, {DEMO_DAYS} days)")
         generate(settings.landing, DEMO_START, DEMO_DAYS, args.demo_scale, DEMO_SEED, progress=True)
     _refresh_dbt_manifest()
+    from dagster_project.partitions import landing_days
 
+    day = args.as_of or landing_days(settings.landing)[-1]
+    return 0 if _run_days(settings, [day], args.full_refresh) else 1
+
+
+def _run_days(settings: Settings, days: list[str], full_refresh: bool = False) -> bool:
+    """One run of daily_refresh per day, oldest first, each with its summary; stops at the first
+    failed run (a later day would build on a warehouse that day left behind)."""
     import dagster as dg
 
     from dagster_project import runs
+    from dagster_project.partitions import partition_for
     from dagster_project.publish import remove_stale_staging_files
 
+    partitions = [partition_for(day) for day in days]
     with dg.DagsterInstance.get() as instance:
         for run_id in runs.fail_abandoned_runs(instance):
             print(f"Marked run {run_id} failed: its process is gone (killed or crashed).")
         for path in remove_stale_staging_files(settings.serving):
             print(f"Removed {path.name}, left behind by a publish that did not finish.")
         run_config: dict = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
-        if args.as_of:
-            run_config["ops"] = {"dbt_models": {"config": {"as_of": args.as_of}}}
-        run = runs.create_run(instance, run_config, tags={"launched_by": "mdw run"})
-        result = runs.execute(instance, run)
-    print_summary(settings, result)
-    return 0 if result.success else 1
+        if full_refresh:
+            run_config["ops"] = {"dbt_models": {"config": {"full_refresh": True}}}
+        for partition in partitions:
+            run = runs.create_run(instance, run_config, partition, tags={"launched_by": "mdw run"})
+            result = runs.execute(instance, run)
+            print_summary(settings, result, partition)
+            if not result.success:
+                return False
+    return True
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    """Runs for every day of a range, oldest first (idempotent: a second backfill changes nothing)."""
+    from dagster_project import warehouse_lock
+
+    first, last = date.fromisoformat(args.from_day), date.fromisoformat(args.to_day)
+    if last < first:
+        print(f"--to {last} is before --from {first}", file=sys.stderr)
+        return 2
+    settings = export_environment()
+    ensure_dagster_home(settings)
+    if not _take_warehouse(settings, "mdw backfill", wait=not args.no_wait):
+        return BUSY_EXIT_CODE
+    try:
+        _refresh_dbt_manifest()
+        days = [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
+        print(f"Backfill of {len(days)} day(s), {days[0]} to {days[-1]}: one run per day.")
+        return 0 if _run_days(settings, days) else 1
+    finally:
+        warehouse_lock.release(settings.warehouse)
 
 
 def _landing_relative(target: str, landing: Path) -> str:
@@ -179,9 +214,8 @@ def _landing_relative(target: str, landing: Path) -> str:
 
 def cmd_retract(args: argparse.Namespace) -> int:
     """Withdraw a delivered file (or a day folder) from the warehouse, or undo that."""
-    import duckdb
-
     from dagster_project import warehouse_lock
+    from dagster_project.config import connect_duckdb
     from dagster_project.ingest.manifest import retract
 
     settings = export_environment()
@@ -192,7 +226,7 @@ def cmd_retract(args: argparse.Namespace) -> int:
         return BUSY_EXIT_CODE
     target = _landing_relative(args.target, settings.landing)
     try:
-        with duckdb.connect(str(settings.warehouse)) as con:
+        with connect_duckdb(settings.warehouse, settings.duckdb_config) as con:
             files = retract(con, target, args.reason, undo=args.undo)
     except ValueError as error:
         print(str(error), file=sys.stderr)
@@ -246,18 +280,21 @@ def root_cause(error) -> str:
     return mask_text(message)
 
 
-def print_summary(settings: Settings, result) -> None:
+def print_summary(settings: Settings, result, partition: str) -> None:
     import duckdb
 
+    from dagster_project.config import connect_duckdb
+
     try:
-        con = duckdb.connect(str(settings.warehouse), read_only=True) if settings.warehouse.exists() else None
+        con = (connect_duckdb(settings.warehouse, settings.duckdb_config, read_only=True)
+               if settings.warehouse.exists() else None)
     except duckdb.IOException as busy:  # another process writes it: summarise without table counts
         print(f"(warehouse busy, table counts left out: {str(busy).splitlines()[0]})")
         con = None
     try:
         print()
         print("=" * 72)
-        print(f"Run {result.run_id}: {'SUCCESS' if result.success else 'FAILED'}")
+        print(f"Run {result.run_id} (delivery day {partition}): {'SUCCESS' if result.success else 'FAILED'}")
         if not result.success:
             for event in result.all_events:
                 if event.event_type_value == "STEP_FAILURE":
@@ -320,6 +357,13 @@ def cmd_bench(args: argparse.Namespace) -> int:
                                 record_to=None if args.no_record else Path(args.record_to), keep=args.keep)
 
 
+def cmd_bench_daily(args: argparse.Namespace) -> int:
+    from mdw.bench_daily import run_daily_benchmark
+
+    return run_daily_benchmark(args.scale, args.seed, Path(args.workdir), None if args.no_record else Path(args.record_to),
+                               args.keep)
+
+
 def cmd_evaluate(args: argparse.Namespace) -> int:
     from dagster_project.config import get_settings
     from mdw.evaluate import evaluate_identity, print_report
@@ -369,9 +413,20 @@ def build_parser() -> argparse.ArgumentParser:
     run.add_argument("--no-wait", action="store_true",
                      help=f"exit at once (code {BUSY_EXIT_CODE}) when another refresh holds the warehouse "
                           "instead of waiting for it")
-    run.add_argument("--as-of", default=None, help="date (YYYY-MM-DD) the marts are computed as of; "
-                     "default: the latest order date in the data")
+    run.add_argument("--as-of", default=None, help="the delivery day (YYYY-MM-DD, the run's partition) to run: "
+                     "loads the landing days up to it and computes the marts as of it; default: the newest "
+                     "delivery day in the landing folder")
+    run.add_argument("--full-refresh", action="store_true",
+                     help="rebuild every incremental model from the raw tables (the key registry and key "
+                          "history are kept)")
     run.set_defaults(func=cmd_run)
+
+    backfill = sub.add_parser("backfill", help="run the refresh for every delivery day of a range, oldest first")
+    backfill.add_argument("--from", dest="from_day", required=True, help="first day, YYYY-MM-DD")
+    backfill.add_argument("--to", dest="to_day", required=True, help="last day, YYYY-MM-DD")
+    backfill.add_argument("--no-wait", action="store_true",
+                          help=f"exit at once (code {BUSY_EXIT_CODE}) when another refresh holds the warehouse")
+    backfill.set_defaults(func=cmd_backfill)
 
     retract_cmd = sub.add_parser("retract", help="withdraw a delivered landing file or day folder from the warehouse")
     retract_cmd.add_argument("target", help="landing file or folder, e.g. orders/2026-01-03/orders.jsonl or "
@@ -412,6 +467,16 @@ def build_parser() -> argparse.ArgumentParser:
     ingest.add_argument("--record-to", default=BENCH_DOC, help=f"where the figures go (default {BENCH_DOC})")
     ingest.add_argument("--keep", action="store_true", help="keep the generated files and databases")
     ingest.set_defaults(func=cmd_bench)
+    daily = bench_sub.add_parser("daily", help="a year of history, then one more day incrementally and as a full "
+                                 "refresh: wall time and peak memory of each")
+    daily.add_argument("--scale", type=float, default=1.0)
+    daily.add_argument("--seed", type=int, default=DEMO_SEED)
+    daily.add_argument("--workdir", default="bench-daily", help="generated files and warehouses (a kept folder's "
+                       "landing files are used again)")
+    daily.add_argument("--keep", action="store_true", help="keep the workdir (its landing files serve the next run)")
+    daily.add_argument("--no-record", action="store_true", help="do not write the figures to a file")
+    daily.add_argument("--record-to", default=BENCH_DOC, help=f"where the figures go (default {BENCH_DOC})")
+    daily.set_defaults(func=cmd_bench_daily)
     for name, help_text in (("identity", "identity resolution time on the current warehouse"),
                             ("segments", "segment and value marts build time on the current warehouse"),
                             ("channels", "channel economics and attribution marts build time on the current warehouse"),

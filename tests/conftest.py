@@ -38,16 +38,19 @@ def settings_under(root: Path) -> Settings:
                     dagster_home=root / "dagster_home", exports=root / "exports")
 
 
-def run_daily_refresh(settings: Settings, run_config: dict | None = None):
-    """One in-process run of daily_refresh on these settings (exported for dbt); its result."""
+def run_daily_refresh(settings: Settings, run_config: dict | None = None, partition: str | None = None):
+    """One in-process run of daily_refresh on these settings (exported for dbt) for one delivery
+    day (default: the newest day in the landing folder); its result."""
     from dagster_project.definitions import build_definitions
+    from dagster_project.partitions import landing_days
 
     settings.dagster_home.mkdir(exist_ok=True)
     export_environment(settings)
     defs = build_definitions(settings)
     with dg.instance_for_test(temp_dir=str(settings.dagster_home)) as instance:
         return defs.resolve_job_def("daily_refresh").execute_in_process(
-            instance=instance, raise_on_error=False, run_config=run_config)
+            instance=instance, raise_on_error=False, run_config=run_config,
+            partition_key=partition or landing_days(settings.landing)[-1])
 
 
 @pytest.fixture(scope="session")

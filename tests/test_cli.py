@@ -39,11 +39,11 @@ def test_the_summary_says_the_warehouse_is_busy_instead_of_a_traceback(settings,
     try:
         assert writer.stdout.readline().strip() == "open"
         result = SimpleNamespace(run_id="R1", success=True, all_events=[], get_asset_check_evaluations=lambda: [])
-        print_summary(settings, result)
+        print_summary(settings, result, "2026-01-31")
     finally:
         writer.kill()
     out = capsys.readouterr().out
-    assert "Run R1: SUCCESS" in out and "(warehouse busy, table counts left out:" in out
+    assert "Run R1 (delivery day 2026-01-31): SUCCESS" in out and "(warehouse busy, table counts left out:" in out
 
 
 def test_mdw_retract_withdraws_a_delivery_and_undo_brings_it_back(settings, capsys):

@@ -14,6 +14,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from pydantic import Field
 
 from dagster_project.dbt_project import dbt_project
+from dagster_project.partitions import ONE_DAY_PER_RUN, delivery_days
 from dagster_project.resources import DuckDBWarehouse
 
 dbt_project.prepare_if_dev()  # under `dagster dev` only; otherwise the command that runs prepares it
@@ -59,15 +60,16 @@ LOOKALIKE_FIT = dg.AssetKey(["marts", "mart_lookalike_model_fit"])
 class DbtBuildConfig(dg.Config):
     """Run configuration of the dbt build."""
 
-    as_of: str | None = Field(
-        default=None,
-        description="Date (YYYY-MM-DD) the segment and value marts are computed as of; "
-        "empty: the latest order date in the data. The daily schedule sets it to the day before the run.",
+    full_refresh: bool = Field(
+        default=False,
+        description="Rebuild every incremental model from the raw tables (`dbt build --full-refresh`) instead of "
+        "processing what changed. The key registry and key history are kept either way.",
     )
 
 
-def dbt_build_args(as_of: str | None) -> list[str]:
-    """`dbt build`, with the as_of var when given (refused early when it is not a date).
+def dbt_build_args(as_of: str | None, full_refresh: bool = False) -> list[str]:
+    """`dbt build` as of a date (the run's partition; refused early when it is not a date), with
+    `--full-refresh` when asked.
 
     Tests run only when every model they read is built (`cautious` indirect selection): a subset
     launched from the UI would otherwise run, say, a relationships test against a model it did not
@@ -75,6 +77,8 @@ def dbt_build_args(as_of: str | None) -> list[str]:
     test suite's fast tier and CI (`dbt test --select test_type:unit`), not in every refresh, as
     dbt recommends for production builds."""
     build = ["build", "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test"]
+    if full_refresh:
+        build.append("--full-refresh")
     if not as_of:
         return build
     try:
@@ -85,18 +89,24 @@ def dbt_build_args(as_of: str | None) -> list[str]:
 
 
 @contextmanager
-def _profile_points_at(warehouse: str):
-    """dbt's profile reads MDW_WAREHOUSE: give the dbt process this run's warehouse, as an absolute
-    path (dbt runs in the project folder), for the duration of the build only."""
-    before = os.environ.get("MDW_WAREHOUSE")
-    os.environ["MDW_WAREHOUSE"] = str(Path(warehouse).resolve())
+def _profile_points_at(warehouse: DuckDBWarehouse):
+    """dbt's profile reads MDW_WAREHOUSE and the MDW_DUCKDB_* settings: give the dbt process this
+    run's warehouse (an absolute path: dbt runs in the project folder) and its DuckDB memory limit,
+    threads and spill folder, for the duration of the build only."""
+    config = warehouse.duckdb_config
+    values = {"MDW_WAREHOUSE": str(Path(warehouse.path).resolve()),
+              "MDW_DUCKDB_MEMORY_LIMIT": str(config["memory_limit"]), "MDW_DUCKDB_THREADS": str(config["threads"]),
+              "MDW_DUCKDB_TEMP_DIR": str(config["temp_directory"])}
+    before = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
     try:
         yield
     finally:
-        if before is None:
-            os.environ.pop("MDW_WAREHOUSE", None)
-        else:
-            os.environ["MDW_WAREHOUSE"] = before
+        for name, value in before.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
 
 
 def lookalike_metadata(con) -> dict[str, Any]:
@@ -134,15 +144,19 @@ def value_model_metadata(con) -> dict[str, Any]:
 
 
 @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
-            name="dbt_models")
+            name="dbt_models", partitions_def=delivery_days,
+            backfill_policy=ONE_DAY_PER_RUN)
 def dbt_models(
     context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse, config: DbtBuildConfig
 ) -> Iterator[Any]:
-    """Builds (runs and tests) the selected dbt models; dbt tests are reported as asset checks.
+    """Builds (runs and tests) the selected dbt models as of the run's partition (a delivery day):
+    incremental models process what changed since their last build, unless the run asks for a
+    full refresh. dbt tests are reported as asset checks.
     After a build that fitted the value model or the look-alike model, their parameters and holdout
     checks are recorded as observations of mart_value_model_fit and mart_lookalike_model_fit."""
-    with _profile_points_at(warehouse.path):
-        yield from dbt.cli(dbt_build_args(config.as_of), context=context).stream()
+    with _profile_points_at(warehouse):
+        as_of = context.partition_key if context.has_partition_key else None
+        yield from dbt.cli(dbt_build_args(as_of, config.full_refresh), context=context).stream()
     observed = [(key, read) for key, read, needs in (
         (VALUE_MODEL_FIT, value_model_metadata, {VALUE_MODEL_FIT, VALUE_MODEL_HOLDOUT}),
         (LOOKALIKE_FIT, lookalike_metadata, {LOOKALIKE_FIT})) if needs <= context.selected_asset_keys]

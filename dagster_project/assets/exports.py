@@ -5,13 +5,15 @@ import dagster as dg
 
 from dagster_project.assets.publish import published_marts
 from dagster_project.exports import write_exports
+from dagster_project.partitions import ONE_DAY_PER_RUN, delivery_days
 from dagster_project.resources import DuckDBWarehouse, ExportFolder
 
 AUDIENCE_EXPORT_ROWS = dg.AssetKey(["marts", "mart_audience_exports"])
 
 
 @dg.asset(key=["exports", "audience_exports"], group_name="audiences", deps=[AUDIENCE_EXPORT_ROWS, published_marts],
-          kinds={"csv"}, owners=["team:analytics-engineering"],
+          kinds={"csv"}, owners=["team:analytics-engineering"], partitions_def=delivery_days,
+          backfill_policy=ONE_DAY_PER_RUN,
           description="One CSV per audience and channel with only what the channel needs (the address for "
                       "owned channels, SHA-256 hashes for ad platforms) and a JSON manifest each, under "
                       "MDW_EXPORTS/<as_of>/; the control group never leaves. Written after the publish, so a "

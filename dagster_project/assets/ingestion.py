@@ -8,6 +8,7 @@ from dagster_project.ingest.contract import FEEDS
 from dagster_project.ingest.files import SkippedPath, scan_landing
 from dagster_project.ingest.loader import FeedFileResult, ingest_feed_file
 from dagster_project.ingest.manifest import QUARANTINE, FileStatus
+from dagster_project.partitions import ONE_DAY_PER_RUN, delivery_days
 from dagster_project.pii import mask_frame, mask_text
 from dagster_project.resources import DuckDBWarehouse, LandingZone
 
@@ -55,7 +56,8 @@ def _paths_check(asset_key: list[str], skipped: list[SkippedPath]) -> dg.AssetCh
 
 
 def build_ingestion_asset(source: str) -> dg.AssetsDefinition:
-    """The ingestion multi-asset of one source. Paths under the landing folder that the loader skips
+    """The ingestion multi-asset of one source; partition D loads the day folders up to D (every new,
+    re-delivered or restored file among them). Paths under the landing folder that the loader skips
     are logged and listed (`skipped_paths`) on the source's first raw table, with the check
     `landing_paths_recognised`; top-level folders that are not a source are reported by the first
     source (crm) only (scan_landing)."""
@@ -81,7 +83,8 @@ def build_ingestion_asset(source: str) -> dg.AssetsDefinition:
     )]
 
     @dg.multi_asset(name=f"ingest_{source}", specs=specs, check_specs=check_specs, can_subset=False,
-                    op_tags={"source": source})
+                    op_tags={"source": source}, partitions_def=delivery_days,
+                    backfill_policy=ONE_DAY_PER_RUN)
     def _ingest(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse, landing: LandingZone):
         skipped = scan_landing(landing.root, source)
         for s in skipped:
@@ -89,9 +92,10 @@ def build_ingestion_asset(source: str) -> dg.AssetsDefinition:
             log(f"Skipped landing path {s.path}: {s.reason}"
                 + (" (looks like a delivery: not loaded)" if s.looks_like_delivery else ""))
         results = []
+        through_day = context.partition_key if context.has_partition_key else None
         with warehouse.connect() as con:
             for ff in feed_files:
-                result = ingest_feed_file(con, landing.root, ff, load_id=context.run_id)
+                result = ingest_feed_file(con, landing.root, ff, load_id=context.run_id, through_day=through_day)
                 context.log.info(
                     f"{source}/{ff.filename}: {result.count(FileStatus.LOADED)} loaded, "
                     f"{result.count(FileStatus.REPLACED)} replaced, {result.count(FileStatus.SKIPPED)} skipped, "

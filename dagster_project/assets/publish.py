@@ -7,6 +7,7 @@ from pathlib import Path
 import dagster as dg
 
 from dagster_project.assets.dbt import dbt_models
+from dagster_project.partitions import ONE_DAY_PER_RUN, delivery_days
 from dagster_project.publish import PUBLISHED_CORE_TABLES, publish
 from dagster_project.resources import DuckDBWarehouse, ServingDatabase
 
@@ -29,12 +30,13 @@ def _check_results(context: dg.AssetExecutionContext) -> list[dict]:
 
 
 @dg.asset(key=["serving", "published_marts"], group_name="serving", deps=PUBLISHED_KEYS, kinds={"duckdb"},
+          partitions_def=delivery_days, backfill_policy=ONE_DAY_PER_RUN,
           description="Copies the checked marts and core tables into a new serving file and renames it over "
                       "MDW_SERVING in one atomic step; BI reads that file read-only.")
 def published_marts(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse,
                     serving: ServingDatabase) -> dg.MaterializeResult:
     checks = _check_results(context)
-    counts = publish(Path(warehouse.path), Path(serving.path), context.run_id, checks)
+    counts = publish(Path(warehouse.path), Path(serving.path), context.run_id, checks, warehouse.duckdb_config)
     return dg.MaterializeResult(metadata={
         "serving_file": dg.MetadataValue.path(serving.path),
         "tables": len(counts),

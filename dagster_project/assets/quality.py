@@ -16,7 +16,6 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import duckdb
 
 from dagster_project.ingest.contract import FEEDS, FeedFile
 from dagster_project.publish import published_row_counts
@@ -49,7 +48,8 @@ def _suite_check(suite: Suite) -> dg.AssetChecksDefinition:
                serving: ServingDatabase) -> dg.AssetCheckResult:
         quality = QualityContext(previous_row_counts=published_row_counts(Path(serving.path)))
         docs_root = Path(warehouse.path).parent / "quality_docs"
-        outcome = validate(Path(warehouse.path), [suite], quality, docs_root=docs_root)[0]
+        outcome = validate(Path(warehouse.path), [suite], quality, docs_root=docs_root,
+                           duckdb_config=warehouse.duckdb_config)[0]
         failed = outcome.failed
         return _result(context, check_verdict([e.rule_outcome for e in outcome.expectations]), {
             "table": suite.table,
@@ -77,7 +77,7 @@ def _delivery_checks(feed_file: FeedFile) -> list[dg.AssetChecksDefinition]:
                                 "(same weekday when the feed has a weekly rhythm): warns outside the noise band, "
                                 "blocks a delivery far under its level. See docs/quality-rules.md.")
     def _volume(context: dg.AssetCheckExecutionContext, warehouse: DuckDBWarehouse) -> dg.AssetCheckResult:
-        with duckdb.connect(warehouse.path, read_only=True) as con:
+        with warehouse.connect(read_only=True) as con:
             history = delivery_history(con, feed_file.source, feed_file.filename)
         return _judged(context, "delivery_volume", judge_volume(history))
 
@@ -85,7 +85,7 @@ def _delivery_checks(feed_file: FeedFile) -> list[dg.AssetChecksDefinition]:
                     description=f"Hours since source {feed_file.source} last delivered a file: warns past "
                                 f"{FRESHNESS_MAX_AGE_HOURS} h. See docs/quality-rules.md.")
     def _freshness(context: dg.AssetCheckExecutionContext, warehouse: DuckDBWarehouse) -> dg.AssetCheckResult:
-        with duckdb.connect(warehouse.path, read_only=True) as con:
+        with warehouse.connect(read_only=True) as con:
             delivered = last_delivered(con, feed_file.source)
         now = datetime.now(UTC).replace(tzinfo=None)  # the manifest holds naive UTC times
         return _judged(context, "delivery_freshness", judge_freshness(feed_file.source, delivered, now))

@@ -58,12 +58,14 @@ def is_day_folder(name: str) -> bool:
     return len(name) == 10
 
 
-def find_files(landing: Path, feed_file: FeedFile) -> list[Path]:
-    """`<landing>/<source>/<YYYY-MM-DD>/<file>`, oldest day first; other paths: scan_landing."""
+def find_files(landing: Path, feed_file: FeedFile, through_day: str | None = None) -> list[Path]:
+    """`<landing>/<source>/<YYYY-MM-DD>/<file>`, oldest day first, up to `through_day` when given
+    (a daily partition); other paths: scan_landing."""
     source_dir = landing / feed_file.source
     if not source_dir.is_dir():
         return []
-    return sorted(p for p in source_dir.glob(f"*/{feed_file.filename}") if is_day_folder(p.parent.name))
+    return sorted(p for p in source_dir.glob(f"*/{feed_file.filename}") if is_day_folder(p.parent.name)
+                  and (through_day is None or p.parent.name <= through_day))
 
 
 _DATE_LIKE = re.compile(r"\d{4}\D?\d\d?\D?\d\d?|\d\d?\D\d\d?\D\d{4}")

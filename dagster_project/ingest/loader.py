@@ -90,8 +90,10 @@ class _Load:
 
 
 def ingest_feed_file(con: duckdb.DuckDBPyConnection, landing: Path, feed_file: FeedFile,
-                     load_id: str | None = None, batch_bytes: int = DEFAULT_BATCH_BYTES) -> FeedFileResult:
-    """Load every new or changed file of one kind (e.g. crm contacts.csv) under `landing`.
+                     load_id: str | None = None, batch_bytes: int = DEFAULT_BATCH_BYTES,
+                     through_day: str | None = None) -> FeedFileResult:
+    """Load every new or changed file of one kind (e.g. crm contacts.csv) under `landing`, from
+    the day folders up to `through_day` when given (a daily partition: later days wait).
 
     Files load in batches of about `batch_bytes` of input, one transaction each, so memory stays
     bounded at any scale; a file is never split across batches. A file that cannot be loaded is
@@ -106,7 +108,7 @@ def ingest_feed_file(con: duckdb.DuckDBPyConnection, landing: Path, feed_file: F
     manifest.ensure_raw_schema(con)
     states = manifest.latest_states(con, feed_file)
     to_load: list[LandingFile] = []
-    for path in find_files(landing, feed_file):
+    for path in find_files(landing, feed_file, through_day):
         file = check_file(path, path.relative_to(landing).as_posix(), feed_file)
         state = states.get(file.rel)
         unchanged = state is not None and state.content_hash == file.content_hash

@@ -17,13 +17,16 @@ def test_definitions_load_with_job_and_stopped_schedule():
     assert schedule.default_status == dg.DefaultScheduleStatus.STOPPED
 
 
-def test_schedule_computes_the_marts_as_of_the_day_before_the_run():
+def test_schedule_requests_the_partition_of_the_day_before_the_run():
     schedule = defs.resolve_schedule_def("daily_refresh_schedule")
     when = datetime(2026, 3, 1, 6, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
-    request = schedule.evaluate_tick(dg.build_schedule_context(scheduled_execution_time=when)).run_requests[0]
-    assert request.run_config == {"ops": {"dbt_models": {"config": {"as_of": "2026-02-28"}}}}
+    context = dg.build_schedule_context(scheduled_execution_time=when, repository_def=defs.get_repository_def())
+    request = schedule.evaluate_tick(context).run_requests[0]
+    assert request.partition_key == "2026-02-28"
     build = ["build", "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test"]
     assert dbt_build_args("2026-02-28") == [*build, "--vars", '{"as_of": "2026-02-28"}']
+    assert dbt_build_args("2026-02-28", full_refresh=True) == [*build, "--full-refresh", "--vars",
+                                                               '{"as_of": "2026-02-28"}']
     assert dbt_build_args(None) == build
     with pytest.raises(dg.Failure, match="YYYY-MM-DD"):
         dbt_build_args("28/02/2026")

@@ -63,21 +63,41 @@ def test_marker_rule_needs_success_files_and_ignores_quiet(tmp_path):
     assert complete_days(tmp_path, "marker", now=NOW) == ["2026-03-01"]
 
 
-def test_sensor_requests_one_run_per_delivery_day(tmp_path):
+def test_sensor_requests_one_run_per_delivery_day_for_its_partition(tmp_path):
     deliver_day(tmp_path, "2026-03-01")
     resources = {"landing": LandingZone(path=str(tmp_path))}
+
+    def tick(cursor):
+        context = dg.build_sensor_context(instance=instance, resources=resources, cursor=cursor)
+        return landing_delivery_sensor(context), context.cursor
+
     with dg.instance_for_test() as instance:
-        context = dg.build_sensor_context(instance=instance, resources=resources)
-        first = landing_delivery_sensor(context)
-        assert isinstance(first, dg.RunRequest) and first.run_key == "delivery:2026-03-01"
-        assert context.cursor == "2026-03-01"
-        again = landing_delivery_sensor(dg.build_sensor_context(instance=instance, resources=resources,
-                                                                cursor=context.cursor))
+        first, cursor = tick(None)
+        assert first.run_key == "delivery:2026-03-01" and first.partition_key == "2026-03-01"
+        again, cursor = tick(cursor)
         assert isinstance(again, dg.SkipReason)
         deliver_day(tmp_path, "2026-03-02")
-        later = landing_delivery_sensor(dg.build_sensor_context(instance=instance, resources=resources,
-                                                                cursor=context.cursor))
-        assert later.run_key == "delivery:2026-03-02"
+        deliver_day(tmp_path, "2026-03-04")
+        later, cursor = tick(cursor)
+        # both newly complete days in one run of the newest day's partition (it loads every day up to it)
+        assert (later.run_key, later.partition_key) == ("delivery:2026-03-02,2026-03-04", "2026-03-04")
+        # day 3 completes after day 4: loaded by a run of the newest partition, the marts stay as of day 4
+        deliver_day(tmp_path, "2026-03-03")
+        late, cursor = tick(cursor)
+        assert (late.run_key, late.partition_key) == ("delivery:2026-03-03", "2026-03-04")
+        assert isinstance(tick(cursor)[0], dg.SkipReason)
+
+
+def test_the_first_tick_requests_only_the_newest_day(tmp_path):
+    for day in ("2026-03-01", "2026-03-02", "2026-03-03"):
+        deliver_day(tmp_path, day)
+    with dg.instance_for_test() as instance:
+        context = dg.build_sensor_context(instance=instance, resources={"landing": LandingZone(path=str(tmp_path))})
+        request = landing_delivery_sensor(context)
+        assert (request.run_key, request.partition_key) == ("delivery:2026-03-03", "2026-03-03")
+        again = landing_delivery_sensor(dg.build_sensor_context(
+            instance=instance, resources={"landing": LandingZone(path=str(tmp_path))}, cursor=context.cursor))
+        assert isinstance(again, dg.SkipReason)
 
 
 def test_abandoned_runs_are_failed_and_live_ones_left_alone():

@@ -9,6 +9,10 @@
     component holding the identifier it was first derived from (its anchor), else with the one
     holding most of its identifiers. A component without a key gets one derived from its oldest
     identifier, so the same data always gets the same keys.
+
+    Each build reads the components rebuilt since its last one (int_identity_components_resolved
+    is incremental): an old key's identifiers all sat in one component, and every component that
+    holds one of them now was rebuilt with all its members, so the rules need nothing else.
 -#}
 {{ config(
     materialized='incremental',
@@ -18,12 +22,19 @@
     schema='core'
 ) }}
 
-{%- set run_at = "cast('" ~ run_started_at.strftime('%Y-%m-%d %H:%M:%S') ~ "' as timestamp)" -%}
+{%- set run_at = staged_at() -%}
 
 with
 
 components as (
+    -- the components rebuilt since the registry's last build: only their identifiers can change key
     select * from {{ ref('int_identity_components_resolved') }}
+    {% if is_incremental() %}
+        where component_id in (
+            select component_id from {{ ref('int_identity_components_resolved') }}
+            where _staged_at > (select max(resolved_at) from {{ this }})
+        )
+    {% endif %}
 ),
 
 previous as (

@@ -2,26 +2,94 @@
     One row per usable (non-junk) identifier with the connected component it belongs to.
     Records are hyperedges: a record with several identifiers links them (each to the record's
     smallest identifier). Components come from the connected_components macro (iterative
-    minimum-label propagation over scratch tables), so the work grows with the number of edges.
+    minimum-label propagation over scratch tables), so the work grows with the number of edges;
+    a component's id is its smallest identifier, so it depends on its members only.
+
+    Incremental: a component can change only where the graph changed. The seeds are the
+    identifiers whose records changed since the last build (int_identity_identifiers_linked
+    restamps them and their neighbours), the identifiers that became usable (new, or no longer
+    junk) and those that stopped being usable (now junk, or on no record). The components holding
+    a seed or an identifier sharing a record with one are recomputed whole (a merge joins them, a
+    split divides them, each with every member); the others keep their rows. Identifiers no longer
+    usable are deleted after the build.
 -#}
+-- depends_on: {{ ref('int_identity_identifiers_linked') }}
 {{ config(
-    post_hook="drop table if exists {{ this.schema }}.{{ this.identifier }}__cc_labels"
+    materialized='incremental',
+    unique_key='identifier_key',
+    incremental_strategy='delete+insert',
+    post_hook=[
+        "drop table if exists {{ this.schema }}.{{ this.identifier }}__cc_labels",
+        "drop table if exists {{ this.schema }}.{{ this.identifier }}__cc_nodes",
+        "{{ delete_vanished_rows(ref('int_identity_identifiers_profiled'), 'identifier_key', 'not is_junk') }}",
+    ]
 ) }}
+
+{%- set usable -%}
+    select identifier_key from {{ ref('int_identity_identifiers_profiled') }} where not is_junk
+{%- endset -%}
 
 {%- set clean_edges -%}
     select edges.record_key, edges.identifier_key
     from {{ ref('int_identity_edges_unpivoted') }} as edges
-    inner join {{ ref('int_identity_identifiers_profiled') }} as profiled
-        on edges.identifier_key = profiled.identifier_key
-    where not profiled.is_junk
+    inner join ({{ usable }}) as usable on edges.identifier_key = usable.identifier_key
 {%- endset -%}
 
-{%- set nodes_sql -%}
-    select identifier_key as node from {{ ref('int_identity_identifiers_profiled') }} where not is_junk
-{%- endset -%}
+{%- set scratch = this.schema ~ '.' ~ this.identifier ~ '__cc' -%}
+
+{%- if is_incremental() and execute and flags.WHICH in ['run', 'build'] -%}
+    {%- call statement('affected_nodes') -%}
+        create or replace table {{ scratch }}_nodes as
+        with
+        seeds as (
+            select identifier_key from {{ ref('int_identity_identifiers_linked') }}
+            where _staged_at > (select max(_staged_at) from {{ this }})
+            union
+            select identifier_key from ({{ usable }}) as usable
+            where identifier_key not in (select identifier_key from {{ this }})
+            union
+            select identifier_key from {{ this }}
+            where identifier_key not in ({{ usable }})
+        ),
+        clean as ({{ clean_edges }}),
+        touched as (
+            select identifier_key from seeds
+            union
+            select neighbours.identifier_key
+            from clean as seed_edges
+            inner join seeds on seed_edges.identifier_key = seeds.identifier_key
+            inner join clean as neighbours on seed_edges.record_key = neighbours.record_key
+        ),
+        affected_components as (
+            select distinct previous.component_id
+            from {{ this }} as previous
+            inner join touched on previous.identifier_key = touched.identifier_key
+        )
+        select previous.identifier_key as node
+        from {{ this }} as previous
+        inner join affected_components on previous.component_id = affected_components.component_id
+        where previous.identifier_key in ({{ usable }})
+        union
+        select touched.identifier_key as node
+        from touched
+        where touched.identifier_key in ({{ usable }})
+    {%- endcall -%}
+    {%- set nodes_sql = 'select node from ' ~ scratch ~ '_nodes' -%}
+    {%- set scoped_edges -%}
+        select clean.record_key, clean.identifier_key
+        from ({{ clean_edges }}) as clean
+        where clean.record_key in (
+            select scoped.record_key from ({{ clean_edges }}) as scoped
+            inner join {{ scratch }}_nodes as nodes on scoped.identifier_key = nodes.node
+        )
+    {%- endset -%}
+{%- else -%}
+    {%- set nodes_sql = usable | replace('select identifier_key', 'select identifier_key as node', 1) -%}
+    {%- set scoped_edges = clean_edges -%}
+{%- endif -%}
 
 {%- set edges_sql -%}
-    with clean as ({{ clean_edges }})
+    with clean as ({{ scoped_edges }})
     select clean.identifier_key as node_a, anchors.anchor_key as node_b
     from clean
     inner join (
@@ -37,7 +105,7 @@
 with
 
 labels as (
-    select * from {{ this.schema }}.{{ this.identifier }}__cc_labels
+    select * from {{ scratch }}_labels
 ),
 
 profiled as (
@@ -49,7 +117,8 @@ final as (
         labels.node as identifier_key,
         labels.component_id,
         profiled.identifier_type,
-        profiled.first_seen_at
+        profiled.first_seen_at,
+        {{ staged_at() }} as _staged_at
     from labels
     inner join profiled on labels.node = profiled.identifier_key
 )

@@ -1,8 +1,18 @@
-{#- One row per (source record, identifier) pair: the edges of the identity graph. -#}
+{#-
+    One row per (source record, identifier) pair: the edges of the identity graph. Incremental by
+    record key, like the records it unpivots.
+-#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_rows(ref('int_identity_records_normalised'), 'record_key') }}"
+) }}
+
 with
 
 records as (
     select * from {{ ref('int_identity_records_normalised') }}
+    {{ where_key_not_built('record_key', 'record_key') }}
 ),
 
 unpivoted as (
@@ -45,7 +55,8 @@ final as (
         {{ dbt.concat(["identifier_type", "':'", "identifier_value"]) }} as identifier_key,
         identifier_type,
         identifier_value,
-        min(occurred_at) as occurred_at
+        min(occurred_at) as occurred_at,
+        {{ staged_at() }} as _staged_at
     from unpivoted
     group by record_key, identifier_type, identifier_value
 )

@@ -11,93 +11,40 @@
          while not pointing at one person (linked to two or more identifiers of some other type):
          a shop-counter phone typed in for thousands of walk-in orders. A very active person
          (an influencer's linked account) has many records but one email, one phone.
-    Junk identifiers are kept out of the graph and listed in identity_junk_identifiers.
+    Junk identifiers are kept out of the graph and listed in identity_junk_identifiers. The
+    figures per identifier come from int_identity_identifiers_linked (incremental); the volume
+    limit moves with all of them, so this judgement is made for every identifier on every build.
 -#}
 with
 
-edges as (
-    select * from {{ ref('int_identity_edges_unpivoted') }}
-),
-
-record_counts as (
-    select
-        identifier_key,
-        identifier_type,
-        identifier_value,
-        count(distinct record_key) as record_count,
-        min(occurred_at) as first_seen_at,
-        max(occurred_at) as last_seen_at
-    from edges
-    group by identifier_key, identifier_type, identifier_value
-),
-
-pair_links as (
-    select distinct
-        edges.identifier_key,
-        other.identifier_type as other_type,
-        other.identifier_key as other_key
-    from edges
-    inner join edges as other
-        on edges.record_key = other.record_key and edges.identifier_type <> other.identifier_type
-),
-
-first_pass_shared as (
-    select distinct identifier_key
-    from (
-        select identifier_key
-        from pair_links
-        group by identifier_key, other_type
-        having count(*) > {{ var('identity_max_links_per_type') }}
-    ) as over_linked
-),
-
-links as (
-    -- links to identifiers that are themselves shared do not count: a real email that was typed
-    -- beside two shop-counter phones is still one person's email
-    select
-        pair_links.identifier_key,
-        pair_links.other_type,
-        count(*) as linked_identifiers
-    from pair_links
-    left join first_pass_shared as shared
-        on pair_links.other_key = shared.identifier_key
-    where shared.identifier_key is null
-    group by pair_links.identifier_key, pair_links.other_type
-),
-
-max_links as (
-    select
-        identifier_key,
-        max(linked_identifiers) as max_links_to_one_type
-    from links
-    group by identifier_key
+linked as (
+    select * from {{ ref('int_identity_identifiers_linked') }}
 ),
 
 type_volume as (
     select
         identifier_type,
         {{ percentile_cont('record_count', 0.999) }} as p999_record_count
-    from record_counts
+    from linked
     group by identifier_type
 ),
 
 flagged as (
     select
-        record_counts.identifier_key,
-        record_counts.identifier_type,
-        record_counts.identifier_value,
-        record_counts.record_count,
-        coalesce(max_links.max_links_to_one_type, 0) as max_links_to_one_type,
+        linked.identifier_key,
+        linked.identifier_type,
+        linked.identifier_value,
+        linked.record_count,
+        linked.max_links_to_one_type,
         type_volume.p999_record_count,
         greatest(
             {{ var('identity_min_records_for_volume') }},
             {{ var('identity_volume_factor') }} * type_volume.p999_record_count
         ) as volume_limit,
-        record_counts.first_seen_at,
-        record_counts.last_seen_at
-    from record_counts
-    left join max_links on record_counts.identifier_key = max_links.identifier_key
-    inner join type_volume on record_counts.identifier_type = type_volume.identifier_type
+        linked.first_seen_at,
+        linked.last_seen_at
+    from linked
+    inner join type_volume on linked.identifier_type = type_volume.identifier_type
 ),
 
 final as (

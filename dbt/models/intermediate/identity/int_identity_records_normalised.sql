@@ -1,94 +1,27 @@
 {#-
-    One row per source record that can carry identifiers, with each identifier normalised
-    (email lower-cased and validated, phone in E.164, social account as platform:handle in lower
-    case, CRM contact id trimmed). A CRM contact's identifiers are those of all its versions.
+    One row per source record and identifier combination, with each identifier normalised (email
+    lower-cased and validated, phone in E.164, social account as platform:handle in lower case, CRM
+    contact id trimmed). A CRM contact's identifiers are those of all its versions.
+
+    Incremental by record key: a build normalises only the records staged since its last build
+    (new, changed, or left with fewer versions) and deletes those no longer staged.
 -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_rows(ref('int_identity_records_unioned'), 'record_key') }}"
+) }}
+
 with
 
-contact_versions as (
-    select * from {{ ref('stg_crm__contact_versions') }}
-),
-
-campaign_activities as (
-    select * from {{ ref('stg_crm__campaign_activities') }}
-),
-
-orders as (
-    select * from {{ ref('stg_orders__orders') }}
-),
-
-engagements as (
-    select * from {{ ref('stg_social__engagements') }}
-),
-
-responses as (
-    select * from {{ ref('stg_survey__responses') }}
-),
-
 unioned as (
-    select
-        'crm' as source,
-        'contacts' as source_table,
-        contact_id as record_id,
-        created_at as occurred_at,
-        contact_id as crm_contact_id,
-        email,
-        phone,
-        social_platform,
-        social_handle
-    from contact_versions
-    union all
-    select
-        'crm' as source,
-        'campaign_activity' as source_table,
-        activity_id as record_id,
-        occurred_at,
-        contact_id as crm_contact_id,
-        email,
-        phone,
-        null as social_platform,
-        null as social_handle
-    from campaign_activities
-    union all
-    select
-        'orders' as source,
-        'orders' as source_table,
-        order_id as record_id,
-        ordered_at as occurred_at,
-        customer_crm_contact_id as crm_contact_id,
-        customer_email as email,
-        customer_phone as phone,
-        null as social_platform,
-        null as social_handle
-    from orders
-    union all
-    select
-        'social' as source,
-        'engagements' as source_table,
-        event_id as record_id,
-        occurred_at,
-        null as crm_contact_id,
-        user_email as email,
-        user_phone as phone,
-        platform as social_platform,
-        user_handle as social_handle
-    from engagements
-    union all
-    select
-        'survey' as source,
-        'responses' as source_table,
-        response_id as record_id,
-        submitted_at as occurred_at,
-        contact_id as crm_contact_id,
-        email,
-        phone,
-        null as social_platform,
-        null as social_handle
-    from responses
+    select * from {{ ref('int_identity_records_unioned') }}
+    {{ where_key_not_built('record_key', 'record_key') }}
 ),
 
 normalised as (
     select
+        record_key,
         source,
         source_table,
         record_id,
@@ -102,7 +35,7 @@ normalised as (
 
 final as (
     select
-        {{ dbt.concat(["source", "'|'", "source_table", "'|'", "record_id"]) }} as record_key,
+        record_key,
         source,
         source_table,
         record_id,
@@ -110,9 +43,10 @@ final as (
         crm_contact_id,
         email,
         phone,
-        social_account
+        social_account,
+        {{ staged_at() }} as _staged_at
     from normalised
-    group by source, source_table, record_id, crm_contact_id, email, phone, social_account
+    group by record_key, source, source_table, record_id, crm_contact_id, email, phone, social_account
 )
 
 select * from final

@@ -1,7 +1,14 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_keys(source('crm', 'crm_campaign_activity'), 'activity_id') }}"
+) }}
+
 with
 
 source as (
     select * from {{ source('crm', 'crm_campaign_activity') }}
+    {{ where_key_not_built('activity_id') }}
 ),
 
 typed as (
@@ -34,7 +41,8 @@ final as (
         occurred_at,
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        {{ staged_at() }} as _staged_at
     from latest
 )
 

@@ -1,7 +1,14 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_keys(source('crm', 'crm_campaigns'), 'campaign_id') }}"
+) }}
+
 with
 
 source as (
     select * from {{ source('crm', 'crm_campaigns') }}
+    {{ where_key_not_built('campaign_id') }}
 ),
 
 typed as (
@@ -36,7 +43,8 @@ final as (
         currency,
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        {{ staged_at() }} as _staged_at
     from latest
 )
 

@@ -3,10 +3,17 @@
     latest): identity resolution uses all identifiers a contact ever had, and the type-2 contact
     history is built from it. A version delivered twice is kept once.
 -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_keys(source('crm', 'crm_contacts'), 'contact_id') }}"
+) }}
+
 with
 
 source as (
     select * from {{ source('crm', 'crm_contacts') }}
+    {{ where_key_not_built('contact_id') }}
 ),
 
 typed as (
@@ -65,7 +72,8 @@ final as (
         updated_at,
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        {{ staged_at() }} as _staged_at
     from deduplicated
 )
 

@@ -1,8 +1,15 @@
 {#- One row per CRM contact: its latest version (by updated_at, then the later load, file and line). -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_rows(ref('stg_crm__contact_versions'), 'contact_id') }}"
+) }}
+
 with
 
 versions as (
     select * from {{ ref('stg_crm__contact_versions') }}
+    {{ where_key_not_built('contact_id', 'contact_id') }}
 ),
 
 latest as (
@@ -31,7 +38,8 @@ final as (
         updated_at,
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        {{ staged_at() }} as _staged_at
     from latest
 )
 

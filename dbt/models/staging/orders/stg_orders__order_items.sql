@@ -2,10 +2,17 @@
     Items of the latest version of each order only: a re-delivered order replaces its whole item
     list, so items are ranked by the version (file and line) of the order line they came from.
 -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_keys(source('orders', 'order_items'), 'order_id') }}"
+) }}
+
 with
 
 source as (
     select * from {{ source('orders', 'order_items') }}
+    {{ where_key_not_built('order_id') }}
 ),
 
 typed as (
@@ -51,7 +58,8 @@ final as (
         quantity * unit_price as line_amount,
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        {{ staged_at() }} as _staged_at
     from ranked
     where version_rank = 1
 )

@@ -1,7 +1,14 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_keys(source('orders', 'orders'), 'order_id') }}"
+) }}
+
 with
 
 source as (
     select * from {{ source('orders', 'orders') }}
+    {{ where_key_not_built('order_id') }}
 ),
 
 typed as (
@@ -50,7 +57,8 @@ final as (
         total_amount,
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        {{ staged_at() }} as _staged_at
     from latest
 )
 

@@ -1,7 +1,14 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_keys(source('social', 'social_engagements'), 'event_id') }}"
+) }}
+
 with
 
 source as (
     select * from {{ source('social', 'social_engagements') }}
+    {{ where_key_not_built('event_id') }}
 ),
 
 typed as (
@@ -44,7 +51,8 @@ final as (
         user_phone,
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        {{ staged_at() }} as _staged_at
     from latest
 )
 

@@ -1,7 +1,14 @@
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_keys(source('survey', 'survey_responses'), 'response_id') }}"
+) }}
+
 with
 
 source as (
     select * from {{ source('survey', 'survey_responses') }}
+    {{ where_key_not_built('response_id') }}
 ),
 
 typed as (
@@ -38,7 +45,8 @@ final as (
         response_comment,
         _source_file,
         _source_line,
-        _loaded_at
+        _loaded_at,
+        {{ staged_at() }} as _staged_at
     from latest
 )
 

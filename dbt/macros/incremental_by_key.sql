@@ -1,0 +1,76 @@
+{#-
+    Incremental staging by record key. A staging model keeps one row (or one set of rows) per
+    record key, computed from every raw row of that key; a build recomputes only the keys that
+    changed since the last build and leaves the others as they are:
+
+    - delete_changed_keys (the model's pre-hook) deletes the rows of every key that has raw rows
+      loaded after the newest row already staged (new and re-delivered records), and of every key
+      with a row from a file the load manifest touched since then (a file replaced, retracted or
+      restored: the key is recomputed from what remains, a key only that file held disappears);
+    - where_key_not_built (the model's source filter) then selects the raw rows of every key the
+      table does not hold, so the model appends exactly the deleted keys, recomputed.
+
+    The result equals a full rebuild over the same raw rows. Hook and model run in one
+    transaction. Every row written carries _staged_at, for the incremental models downstream. The watermark is the newest _loaded_at staged: loads and retractions are stamped
+    when they happen and dbt builds after them, so nothing loaded since can be older.
+-#}
+{% macro delete_changed_keys(source_relation, key) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where
+            {{ key }} in (
+                select {{ clean_text(key) }} from {{ source_relation }}
+                where _loaded_at > (select max(_loaded_at) from {{ this }})
+            )
+            or {{ key }} in (
+                select {{ key }} from {{ this }}
+                where _source_file in (
+                    select file_path from {{ source('loader', 'load_manifest') }}
+                    where loaded_at > (select max(_loaded_at) from {{ this }})
+                )
+            )
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro where_key_not_built(key, upstream_key=none) -%}
+    {%- if is_incremental() -%}
+        where {{ upstream_key or clean_text(key) }} not in (select {{ key }} from {{ this }})
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    The same pattern one layer further down, where the upstream model is itself incremental:
+    every row a build writes carries _staged_at (staged_at(): the build's start), so the keys to
+    recompute are those with upstream rows staged after the newest row here, and the keys the
+    upstream model no longer has are deleted.
+-#}
+{% macro delete_changed_rows(upstream, key) -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where
+            {{ key }} in (
+                select {{ key }} from {{ upstream }}
+                where _staged_at > (select max(_staged_at) from {{ this }})
+            )
+            or {{ key }} not in (select {{ key }} from {{ upstream }} where {{ key }} is not null)
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- Delete the rows of keys the upstream model no longer has (a model that finds its changed keys itself). -#}
+{% macro delete_vanished_rows(upstream, key, upstream_filter='true') -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }}
+        where {{ key }} not in (
+            select {{ key }} from {{ upstream }} where {{ key }} is not null and ({{ upstream_filter }})
+        )
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#- When this build started: the _staged_at of every row it writes. -#}
+{% macro staged_at() -%}
+    cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
+{%- endmacro %}

@@ -1,0 +1,123 @@
+"""`mdw bench daily --scale S`: the day's refresh through the incremental path against a full refresh.
+
+A year of demo history at scale S (365 delivery days) is loaded and built from an empty warehouse
+(`history`); then one more delivery day lands and `mdw run` takes it through the incremental
+path (`daily`); then `mdw run --full-refresh` rebuilds every model from the same raw tables
+(`full`). Each phase is one `mdw run` in its own process: its wall time, and its peak memory, the
+largest resident size of the run's process or any process it started (dbt).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import resource
+import shutil
+import subprocess
+import sys
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+from mdw.bench import _machine, _write_block
+
+HISTORY_DAYS = 365
+START = date(2025, 1, 1)
+
+
+def measure(command: list[str], env: dict[str, str], log: Path) -> dict:
+    """Run `command` in a child process that reports its own children's peak memory."""
+    started = time.perf_counter()
+    with log.open("w", encoding="utf-8") as out:
+        done = subprocess.run([sys.executable, "-m", "mdw.bench_daily", json.dumps(command)], env=env,
+                              stdout=out, stderr=subprocess.STDOUT)
+    seconds = time.perf_counter() - started
+    lines = log.read_text(encoding="utf-8").splitlines()
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"{' '.join(command)} failed (exit {done.returncode}); see {log}")
+    return {"seconds": seconds, "peak_mb": json.loads(lines[-1])["peak_mb"]}
+
+
+def _hold_back_last_day(landing: Path, held: Path) -> str:
+    """Move the newest delivery day's folders from `landing` to `held`; returns the day."""
+    from dagster_project.partitions import landing_days
+
+    day = landing_days(landing)[-1]
+    for folder in landing.glob(f"*/{day}"):
+        target = held / folder.parent.name / day
+        target.parent.mkdir(parents=True, exist_ok=True)
+        folder.rename(target)
+    return day
+
+
+def _deliver(held: Path, landing: Path) -> None:
+    for folder in sorted(held.glob("*/*")):
+        target = landing / folder.relative_to(held)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        folder.rename(target)
+
+
+def run_daily_benchmark(scale: float, seed: int, workdir: Path, record_to: Path | None, keep: bool) -> int:
+    workdir = workdir.resolve()
+    landing, held = workdir / "landing", workdir / "held"
+    print(f"Benchmark: the daily refresh at scale {scale:g}, in {workdir} ({_machine()})")
+    if held.exists():  # a kept run's folders: the year and the held-back day, as generated
+        _deliver(held, landing)
+    if not (landing.is_dir() and any(landing.glob("*/*/*"))):
+        from mdw.demo.generator import generate
+
+        summary = generate(landing, START, HISTORY_DAYS + 1, scale, seed, progress=False)
+        print(f"  generated {HISTORY_DAYS + 1} days ({sum(summary.rows.values()):,} records) in {summary.seconds:.0f}s")
+    day = _hold_back_last_day(landing, held)
+    for stale in ("warehouse.duckdb", "warehouse.duckdb.wal", "marts.duckdb"):
+        (workdir / stale).unlink(missing_ok=True)
+    for stale in ("dagster_home", "exports", "quality_docs", "warehouse.duckdb.tmp"):
+        shutil.rmtree(workdir / stale, ignore_errors=True)
+    env = {**os.environ, "MDW_LANDING": str(landing), "MDW_WAREHOUSE": str(workdir / "warehouse.duckdb"),
+           "MDW_SERVING": str(workdir / "marts.duckdb"), "MDW_EXPORTS": str(workdir / "exports"),
+           "DAGSTER_HOME": str(workdir / "dagster_home")}
+    mdw = [sys.executable, "-m", "mdw.cli", "run", "--no-demo"]
+    phases = {}
+    phases["history"] = measure(mdw, env, workdir / "history.log")
+    print(f"  history ({HISTORY_DAYS} days from an empty warehouse): {_figures(phases['history'])}")
+    _deliver(held, landing)
+    phases["daily"] = measure(mdw, env, workdir / "daily.log")
+    print(f"  daily (delivery day {day}, incremental): {_figures(phases['daily'])}")
+    phases["full"] = measure([*mdw, "--full-refresh"], env, workdir / "full.log")
+    print(f"  full refresh (same files): {_figures(phases['full'])}")
+    ratio = phases["daily"]["seconds"] / phases["full"]["seconds"]
+    print(f"  daily / full: {ratio:.1%}")
+    if record_to:
+        _record(record_to, scale, day, phases, ratio)
+        print(f"Recorded in {record_to}")
+    if not keep:
+        shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+def _figures(phase: dict) -> str:
+    return f"{phase['seconds']:.1f}s, peak {phase['peak_mb']:,.0f} MB"
+
+
+def _record(record_to: Path, scale: float, day: str, phases: dict, ratio: float) -> None:
+    names = {"history": f"history: {HISTORY_DAYS} delivery days from an empty warehouse (load and build)",
+             "daily": f"daily: one more delivery day ({day}), incremental",
+             "full": "full refresh: `mdw run --full-refresh` over the same files"}
+    _write_block(record_to, f"daily scale={scale:g}", [
+        f"### Daily refresh against a full refresh, scale {scale:g}",
+        f"Measured {datetime.now(UTC):%Y-%m-%d} on {_machine()} with `mdw bench daily --scale {scale:g}`. "
+        "Each phase is one `mdw run` (ingest, dbt build with every data test, the quality checks, publish, "
+        "exports); peak memory is the largest process of the run (the run itself or dbt).",
+        "",
+        "| phase | seconds | peak memory |",
+        "|---|---:|---:|",
+        *(f"| {names[name]} | {phase['seconds']:.1f} | {phase['peak_mb']:,.0f} MB |" for name, phase in phases.items()),
+        "",
+        f"Daily / full refresh: **{ratio:.1%}**.",
+    ])
+
+
+if __name__ == "__main__":
+    completed = subprocess.run(json.loads(sys.argv[1]))
+    print(json.dumps({"peak_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}))
+    sys.exit(completed.returncode)
