@@ -4,6 +4,7 @@ The dbt project is parsed (when it changed) before the tests are collected: impo
 location parses nothing itself.
 """
 
+import os
 import shutil
 from datetime import date
 from pathlib import Path
@@ -36,6 +37,13 @@ def settings_under(root: Path) -> Settings:
     """Landing, warehouse, serving, exports and Dagster home under one folder."""
     return Settings(landing=root / "landing", warehouse=root / "warehouse.duckdb", serving=root / "marts.duckdb",
                     dagster_home=root / "dagster_home", exports=root / "exports")
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """This process's environment pointed at these settings, for an `mdw` subprocess."""
+    return {**os.environ, "MDW_LANDING": str(settings.landing), "MDW_WAREHOUSE": str(settings.warehouse),
+            "MDW_SERVING": str(settings.serving), "MDW_EXPORTS": str(settings.exports),
+            "DAGSTER_HOME": str(settings.dagster_home)}
 
 
 def run_daily_refresh(settings: Settings, run_config: dict | None = None, partition: str | None = None):

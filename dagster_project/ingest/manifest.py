@@ -59,6 +59,8 @@ class ManifestRow:
 class FileState(NamedTuple):
     status: FileStatus
     content_hash: str | None
+    size_bytes: int | None = None
+    modified_at: datetime | None = None
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
@@ -105,13 +107,15 @@ def record(con, rows: list[ManifestRow]) -> None:
 
 
 def latest_states(con, feed_file: FeedFile) -> dict[str, FileState]:
-    """Each file's state: the status and content hash of its latest row that sets a state."""
+    """Each file's state: the status, content hash, size and modification time of its latest row
+    that sets a state."""
     rows = con.execute(f"""
-        select file_path, status, content_hash from {MANIFEST}
+        select file_path, status, content_hash, size_bytes, modified_at from {MANIFEST}
         where source = ? and feed_file = ? and list_contains(?::varchar[], status)
         qualify row_number() over (partition by file_path order by loaded_at desc) = 1
     """, [feed_file.source, feed_file.filename, list(STATES)]).fetchall()
-    return {path: FileState(FileStatus(status), digest) for path, status, digest in rows}
+    return {path: FileState(FileStatus(status), digest, size, modified)
+            for path, status, digest, size, modified in rows}
 
 
 def retract(con: duckdb.DuckDBPyConnection, target_rel: str, reason: str, undo: bool = False) -> list[str]:

@@ -12,6 +12,7 @@ import pytest
 
 from dagster_project.config import DBT_PROJECT_DIR
 from dagster_project.definitions import build_definitions
+from dagster_project.partitions import landing_days
 
 pytestmark = pytest.mark.e2e
 
@@ -47,7 +48,8 @@ def _run(settings):
                  | dg.AssetSelection.groups("raw"))  # an ingestion asset loads all tables of its source
     with dg.instance_for_test(temp_dir=str(settings.dagster_home)) as instance:
         result = job.execute_in_process(instance=instance, raise_on_error=False,
-                                        asset_selection=list(selection.resolve(defs.resolve_asset_graph())))
+                                        asset_selection=list(selection.resolve(defs.resolve_asset_graph())),
+                                        partition_key=landing_days(settings.landing)[-1])
     assert result.success
     with duckdb.connect(str(settings.warehouse), read_only=True) as con:
         return dict(con.execute("select record_key, customer_key from core.customer_source_map").fetchall())

@@ -10,7 +10,8 @@ unlike the demo generator). The incremental warehouse sees, run by run:
    re-delivered with a refunded order (weeks later), and day 12's CRM file retracted, as
    partition 27;
 4. day 28, whose CRM file gives one contact the phone of another person: two existing customers
-   merge, as partition 28.
+   merge, as partition 28;
+5. then `mdw backfill` of days 27 and 28, which must change nothing.
 
 The full refresh loads the same final landing files (without the retracted one) in one run of
 partition 28. Every staging, intermediate, core and mart table must hold the same rows, with
@@ -27,6 +28,8 @@ import csv
 import io
 import json
 import shutil
+import subprocess
+import sys
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -35,7 +38,7 @@ import pytest
 
 from dagster_project.config import Settings
 from dagster_project.ingest.manifest import retract
-from tests.conftest import run_daily_refresh, settings_under
+from tests.conftest import run_daily_refresh, settings_env, settings_under
 from tests.handmade_landing import DAYS, first_day, write_handmade_landing
 
 pytestmark = pytest.mark.e2e
@@ -216,3 +219,17 @@ def test_days_loaded_one_at_a_time_equal_one_full_refresh(handmade, tmp_path):
                      != _table(ful, schema, table, full_customers, renamed)]
         assert set(different) <= {"marts.mart_audience_exclusions"}
         assert _exclusions_without_the_draw(inc) == _exclusions_without_the_draw(ful)
+        before_backfill = {t: _table(inc, *t, inc_customers, set()) for t in _tables(inc)
+                           if t[1] != "audience_member_snapshots"}
+
+    # a backfill of the last two days from the command line, when nothing new arrived, changes
+    # nothing (the audience snapshot of the earlier day is taken again, as of that day)
+    backfill = subprocess.run([sys.executable, "-m", "mdw.cli", "backfill", "--from", days[26], "--to", days[27]],
+                              env=settings_env(incremental), capture_output=True, text=True)
+    assert backfill.returncode == 0, backfill.stdout[-3000:] + backfill.stderr[-3000:]
+    assert backfill.stdout.count("): SUCCESS") == 2
+    with duckdb.connect(str(incremental.warehouse), read_only=True) as inc:
+        after = {t: _table(inc, *t, inc_customers, set()) for t in _tables(inc) if t[1] != "audience_member_snapshots"}
+        assert [t for t in before_backfill if after.get(t) != before_backfill[t]] == []
+        assert inc.execute("select max(as_of_date) from marts.mart_customer_profile").fetchone()[0] == date.fromisoformat(
+            days[27])

@@ -16,17 +16,10 @@ import pytest
 from dagster_project import warehouse_lock
 from dagster_project.runs import JOB_NAME, LOCATION_NAME, PID_TAG
 from mdw.cli import BUSY_EXIT_CODE
+from tests.conftest import settings_env
 from tests.handmade_landing import write_handmade_landing
 
 MDW = [sys.executable, "-m", "mdw.cli"]
-
-
-def _env(settings) -> dict:
-    env = dict(os.environ)
-    env.update({"MDW_LANDING": str(settings.landing), "MDW_WAREHOUSE": str(settings.warehouse),
-                "MDW_SERVING": str(settings.serving), "MDW_EXPORTS": str(settings.exports),
-                "DAGSTER_HOME": str(settings.dagster_home)})
-    return env
 
 
 def _wait_for(predicate, timeout: float, what: str, poll: float = 0.2):
@@ -79,13 +72,13 @@ def test_the_warehouse_lock_names_its_holder_refuses_or_waits_and_dies_with_it(s
         assert holder.stdout.readline().strip() == "held"
         with pytest.raises(warehouse_lock.WarehouseBusy, match=rf"run RUN-A \(pid {holder.pid}, since "):
             warehouse_lock.acquire(settings.warehouse, "test", wait=False)
-        refused = subprocess.run([*MDW, "run", "--no-wait"], env=_env(settings), capture_output=True, text=True,
+        refused = subprocess.run([*MDW, "run", "--no-wait"], env=settings_env(settings), capture_output=True, text=True,
                                  timeout=60)
         assert refused.returncode == BUSY_EXIT_CODE
         assert f"being written by run RUN-A (pid {holder.pid}" in refused.stderr
         assert "Traceback" not in refused.stderr
         # the default waits, saying for whom; a holder killed with -9 frees the warehouse
-        waiting = subprocess.Popen([*MDW, "run", "--no-demo"], env=_env(settings), stdout=subprocess.PIPE,
+        waiting = subprocess.Popen([*MDW, "run", "--no-demo"], env=settings_env(settings), stdout=subprocess.PIPE,
                                    stderr=subprocess.PIPE, text=True)
         line = waiting.stdout.readline()
         assert f"being written by run RUN-A (pid {holder.pid}" in line and "waiting" in line
@@ -105,14 +98,14 @@ def test_a_killed_refresh_leaves_nothing_behind_and_the_next_run_recovers_as_a_j
     takes over, marks the abandoned run failed, removes the half-written publish file and succeeds
     on a hand-made landing set without a single failed or warned check (no false alarm)."""
     write_handmade_landing(settings.landing)
-    first = subprocess.Popen([*MDW, "run", "--no-demo"], env=_env(settings), stdout=subprocess.DEVNULL,
+    first = subprocess.Popen([*MDW, "run", "--no-demo"], env=settings_env(settings), stdout=subprocess.DEVNULL,
                              stderr=subprocess.DEVNULL)
     second = None
     try:
         holder = _wait_for(lambda: (h := warehouse_lock.read_holder(settings.warehouse)) and h.run_id and h,
                            60, "the first run to hold the warehouse")
         assert holder.pid == first.pid
-        second = subprocess.Popen([*MDW, "run", "--no-demo"], env=_env(settings), stdout=subprocess.PIPE,
+        second = subprocess.Popen([*MDW, "run", "--no-demo"], env=settings_env(settings), stdout=subprocess.PIPE,
                                   stderr=subprocess.STDOUT, text=True)
         assert f"being written by run {holder.run_id}" in second.stdout.readline()
         dbt = _wait_for(lambda: [pid for pid, cmd in _children(first.pid) if "dbt" in cmd], 180, "dbt to start")

@@ -1,11 +1,13 @@
 """The loader on tiny hand-made landing files with known answers."""
 
 import csv
+import os
 
 import pytest
 
 from dagster_project.ingest import loader
 from dagster_project.ingest.contract import CRM_CAMPAIGNS, ORDERS, SURVEY_RESPONSES
+from dagster_project.ingest.files import check_file as real_check_file
 from dagster_project.ingest.loader import ingest_feed_file
 from tests.ingest.helpers import CAMPAIGN_HEADER, SURVEY_HEADER, order, rows, write
 
@@ -32,6 +34,23 @@ def test_reloading_the_same_files_adds_nothing(tmp_path, con):
     assert [f.status for f in again.files] == ["skipped"]
     assert rows(con, "select count(*) from raw.survey_responses") == [(1,)]
     assert rows(con, "select count(*) from raw.load_manifest") == [(1,)]
+
+
+def test_a_file_as_loaded_is_not_read_again_and_a_touched_one_is(tmp_path, con, monkeypatch):
+    """Size and modification time as recorded: skipped without reading (a year of landing files is
+    not re-hashed every day). Touched (same content, new time): read, hashed, still skipped."""
+    landing = tmp_path / "landing"
+    path = write(landing, "survey/2026-01-01/responses.csv", f"{SURVEY_HEADER}\nR1,S,2026-01-01,,,,9,5,\n")
+    ingest_feed_file(con, landing, SURVEY_RESPONSES)
+    read = []
+    monkeypatch.setattr(loader, "check_file", lambda *args: read.append(args) or real_check_file(*args))
+    assert [f.status for f in ingest_feed_file(con, landing, SURVEY_RESPONSES).files] == ["skipped"]
+    assert read == []
+    stat = path.stat()
+    os.utime(path, (stat.st_atime, stat.st_mtime + 60))
+    assert [f.status for f in ingest_feed_file(con, landing, SURVEY_RESPONSES).files] == ["skipped"]
+    assert len(read) == 1
+    assert rows(con, "select count(*) from raw.survey_responses") == [(1,)]
 
 
 def test_redelivered_file_replaces_exactly_its_own_rows(tmp_path, con):
