@@ -47,7 +47,10 @@ def landing_days(landing: Path) -> list[str]:
 
 def partition_for(day: str | date) -> str:
     """The partition key of a delivery day, refused with a clear message when out of range."""
-    key = day.isoformat() if isinstance(day, date) else date.fromisoformat(day).isoformat()
+    try:
+        key = day.isoformat() if isinstance(day, date) else date.fromisoformat(day).isoformat()
+    except ValueError as error:
+        raise ValueError(f"a delivery day is a date written YYYY-MM-DD, got {day!r}") from error
     first = delivery_days.start.date().isoformat()
     if key < first:
         raise ValueError(f"delivery day {key} is before the first partition {first}: set MDW_FIRST_DELIVERY_DAY")

@@ -130,12 +130,12 @@ def delivery_request(days: list[str], cursor: str | None) -> tuple[dg.RunRequest
         new = days[-1:]
         seen = set(days)
     else:  # days older than the oldest remembered are not new (they fell out of the cursor)
-        floor = min(seen) if seen else newest
-        new = [d for d in days if d not in seen and (d > newest or d > floor)]
+        floor = min(seen | {newest})
+        new = [d for d in days if d not in seen and d > floor]
         seen |= set(new)
     if not new:
         return None, cursor
-    partition = max([*new, *([newest] if newest else [])])
+    partition = max([*new, newest or new[-1]])
     kept = sorted(seen)[-SEEN_DAYS_KEPT:]
     request = dg.RunRequest(run_key="delivery:" + ",".join(new), partition_key=partition,
                             tags={"delivery_days": ",".join(new)})

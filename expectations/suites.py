@@ -190,10 +190,16 @@ def _audience_exports(_: QualityContext) -> list[Any]:
     return [
         _rows("member_holds_consent",
               "Every exported address holds current consent for its channel itself and belongs to the member.",
+              # usable addresses in both forms, matched by equality alone (a hash join: an `or` in the
+              # join condition made it a nested loop, 26 s at scale 1)
               "select e.audience_name, e.channel, e.customer_key from {batch} as e "
-              "left join core.contact_point_consent as c on c.channel = e.channel and c.is_usable "
-              "and c.customer_key = e.customer_key and c.contact_point_type = e.contact_point_type "
-              "and (c.contact_point = e.contact_point or sha256(c.contact_point) = e.contact_point_sha256) "
+              "left join (select channel, customer_key, contact_point_type, contact_point as exported_as "
+              "from core.contact_point_consent where is_usable union all "
+              "select channel, customer_key, contact_point_type, sha256(contact_point) "
+              "from core.contact_point_consent where is_usable) as c "
+              "on c.channel = e.channel and c.customer_key = e.customer_key "
+              "and c.contact_point_type = e.contact_point_type "
+              "and c.exported_as = coalesce(e.contact_point, e.contact_point_sha256) "
               "where c.channel is null"),
         _rows("no_control_member_exported", "No member of a control group is exported.",
               "select e.audience_name, e.channel, e.customer_key from {batch} as e "

@@ -149,20 +149,29 @@ def _run_refresh(settings: Settings, args: argparse.Namespace) -> int:
     _refresh_dbt_manifest()
     from dagster_project.partitions import landing_days
 
-    day = args.as_of or landing_days(settings.landing)[-1]
-    return 0 if _run_days(settings, [day], args.full_refresh) else 1
+    days = landing_days(settings.landing)
+    if not (args.as_of or days):
+        print(f"No delivery day folder (<source>/<YYYY-MM-DD>/) under {settings.landing}; nothing to do.",
+              file=sys.stderr)
+        return 1
+    return _run_days(settings, [args.as_of or days[-1]], "mdw run", args.full_refresh)
 
 
-def _run_days(settings: Settings, days: list[str], full_refresh: bool = False) -> bool:
+def _run_days(settings: Settings, days: list[str], launched_by: str, full_refresh: bool = False) -> int:
     """One run of daily_refresh per day, oldest first, each with its summary; stops at the first
-    failed run (a later day would build on a warehouse that day left behind)."""
+    failed run (a later day would build on a warehouse that day left behind). Exit code: 0 when
+    every run succeeded, 1 when one failed, 2 when a day is not a partition."""
     import dagster as dg
 
     from dagster_project import runs
     from dagster_project.partitions import partition_for
     from dagster_project.publish import remove_stale_staging_files
 
-    partitions = [partition_for(day) for day in days]
+    try:
+        partitions = [partition_for(day) for day in days]
+    except ValueError as error:
+        print(f"Not started: {error}", file=sys.stderr)
+        return 2
     with dg.DagsterInstance.get() as instance:
         for run_id in runs.fail_abandoned_runs(instance):
             print(f"Marked run {run_id} failed: its process is gone (killed or crashed).")
@@ -172,19 +181,23 @@ def _run_days(settings: Settings, days: list[str], full_refresh: bool = False) -
         if full_refresh:
             run_config["ops"] = {"dbt_models": {"config": {"full_refresh": True}}}
         for partition in partitions:
-            run = runs.create_run(instance, run_config, partition, tags={"launched_by": "mdw run"})
+            run = runs.create_run(instance, run_config, partition, tags={"launched_by": launched_by})
             result = runs.execute(instance, run)
             print_summary(settings, result, partition)
             if not result.success:
-                return False
-    return True
+                return 1
+    return 0
 
 
 def cmd_backfill(args: argparse.Namespace) -> int:
     """Runs for every day of a range, oldest first (idempotent: a second backfill changes nothing)."""
     from dagster_project import warehouse_lock
 
-    first, last = date.fromisoformat(args.from_day), date.fromisoformat(args.to_day)
+    try:
+        first, last = date.fromisoformat(args.from_day), date.fromisoformat(args.to_day)
+    except ValueError as error:
+        print(f"--from and --to are dates written YYYY-MM-DD: {error}", file=sys.stderr)
+        return 2
     if last < first:
         print(f"--to {last} is before --from {first}", file=sys.stderr)
         return 2
@@ -196,7 +209,7 @@ def cmd_backfill(args: argparse.Namespace) -> int:
         _refresh_dbt_manifest()
         days = [(first + timedelta(days=n)).isoformat() for n in range((last - first).days + 1)]
         print(f"Backfill of {len(days)} day(s), {days[0]} to {days[-1]}: one run per day.")
-        return 0 if _run_days(settings, days) else 1
+        return _run_days(settings, days, "mdw backfill")
     finally:
         warehouse_lock.release(settings.warehouse)
 

@@ -86,3 +86,12 @@ def test_the_instance_mdw_writes_queues_runs_one_at_a_time_and_keeps_a_users_own
     (settings.dagster_home / "dagster.yaml").write_text(own)
     ensure_dagster_home(settings)
     assert (settings.dagster_home / "dagster.yaml").read_text() == own
+
+
+def test_a_day_that_is_not_a_partition_is_refused_before_anything_runs(settings, capsys):
+    assert main(["backfill", "--from", "2026-02-30", "--to", "2026-03-01"]) == 2
+    assert "YYYY-MM-DD" in capsys.readouterr().err
+    assert main(["backfill", "--from", "2026-03-02", "--to", "2026-03-01"]) == 2
+    assert main(["backfill", "--from", "2019-01-01", "--to", "2019-01-01"]) == 2
+    assert "before the first partition 2024-01-01: set MDW_FIRST_DELIVERY_DAY" in capsys.readouterr().err
+    assert not settings.warehouse.exists()

@@ -80,6 +80,8 @@ def _audience_warehouse(path, fault: str | None):
             "consent": "update core.contact_point_consent set is_usable = false "
                        "where contact_point_key = 'email:ann@qq.com' and channel = 'email'",
             "control": "insert into marts.mart_audience_exports values ('A', 'email', 'CUS-2', 'email', 'bob@qq.com', null)",
+            "hash_of_another_address": "update marts.mart_audience_exports set contact_point_sha256 = "
+                                       "sha256('bob@qq.com') where channel = 'paid_social'",
             "suppressed": "insert into main.suppression_list values ('email:ann@qq.com', null)",
             "address_to_ad_platform": "update marts.mart_audience_exports set contact_point = 'ann@qq.com' "
                                       "where channel = 'paid_social'",
@@ -90,6 +92,7 @@ def _audience_warehouse(path, fault: str | None):
 @pytest.mark.parametrize("fault, failed", [
     (None, set()),
     ("consent", {"member_holds_consent"}),
+    ("hash_of_another_address", {"member_holds_consent"}),
     ("control", {"no_control_member_exported", "exclusion_counts_add_up"}),
     ("suppressed", {"no_suppressed_or_junk_address"}),
     ("address_to_ad_platform", {"ad_platforms_get_hashes_only"}),
