@@ -1,0 +1,36 @@
+"""DuckDB's memory limit, threads and spill folder come from settings, for every step alike."""
+
+import os
+
+from dagster_project.assets.dbt import _profile_points_at
+from dagster_project.config import get_settings
+from dagster_project.resources import DuckDBWarehouse
+
+
+def test_duckdb_settings_default_to_half_the_memory_and_every_core(monkeypatch, tmp_path):
+    for name in ("MDW_DUCKDB_MEMORY_LIMIT", "MDW_DUCKDB_THREADS", "MDW_DUCKDB_TEMP_DIR"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("MDW_WAREHOUSE", str(tmp_path / "w.duckdb"))
+    config = get_settings().duckdb_config
+    total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20
+    assert abs(int(config["memory_limit"].removesuffix("MB")) - total_mb / 2) <= 1
+    assert config["threads"] == os.cpu_count()
+    assert config["temp_directory"] == str(tmp_path / "w.duckdb") + ".tmp"
+
+
+def test_the_warehouse_connection_and_dbt_get_the_settings(monkeypatch, tmp_path):
+    monkeypatch.setenv("MDW_DUCKDB_MEMORY_LIMIT", "1GB")
+    monkeypatch.setenv("MDW_DUCKDB_THREADS", "1")
+    monkeypatch.setenv("MDW_DUCKDB_TEMP_DIR", str(tmp_path / "spill"))
+    settings = get_settings()
+    warehouse = DuckDBWarehouse(path=str(tmp_path / "w.duckdb"), memory_limit=settings.duckdb_memory_limit,
+                                threads=settings.duckdb_threads, temp_directory=str(settings.duckdb_temp_directory))
+    with warehouse.connect() as con:
+        got = con.execute("select current_setting('memory_limit'), current_setting('threads'), "
+                          "current_setting('temp_directory')").fetchone()
+    assert got[0] == "953.6 MiB" and got[1] == 1  # 1 GB, shown in MiB and got[2] == str(tmp_path / "spill")
+    monkeypatch.setenv("MDW_DUCKDB_MEMORY_LIMIT", "before")
+    with _profile_points_at(warehouse):  # what dbt's profile reads during the build
+        assert (os.environ["MDW_DUCKDB_MEMORY_LIMIT"], os.environ["MDW_DUCKDB_THREADS"]) == ("1GB", "1")
+        assert os.environ["MDW_WAREHOUSE"] == str(tmp_path / "w.duckdb")
+    assert os.environ["MDW_DUCKDB_MEMORY_LIMIT"] == "before"
