@@ -45,10 +45,10 @@ def landing_days(landing: Path) -> list[str]:
     return sorted(days)
 
 
-def partition_for(day: str | date) -> str:
+def partition_for(day: str) -> str:
     """The partition key of a delivery day, refused with a clear message when out of range."""
     try:
-        key = day.isoformat() if isinstance(day, date) else date.fromisoformat(day).isoformat()
+        key = date.fromisoformat(day).isoformat()
     except ValueError as error:
         raise ValueError(f"a delivery day is a date written YYYY-MM-DD, got {day!r}") from error
     first = delivery_days.start.date().isoformat()

@@ -59,8 +59,8 @@ class ManifestRow:
 class FileState(NamedTuple):
     status: FileStatus
     content_hash: str | None
-    size_bytes: int | None = None
-    modified_at: datetime | None = None
+    size_bytes: int | None
+    modified_at: datetime | None
 
 
 def ensure_raw_schema(con: duckdb.DuckDBPyConnection) -> None:
