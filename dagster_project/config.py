@@ -40,7 +40,7 @@ class Settings:
 
 # DuckDB takes 80% of the machine's memory unless told otherwise; the refresh also runs Dagster,
 # dbt and the Python models (value and look-alike fits, pandas) beside it.
-DEFAULT_MEMORY_SHARE = 0.5
+DEFAULT_MEMORY_SHARE = 0.4
 
 
 def duckdb_config(warehouse: Path | str, memory_limit: str = "", threads: int = 0,
