@@ -49,7 +49,10 @@ def mask_text(text: str) -> str:
 
 def _mask_phone_match(match: re.Match) -> str:
     found = match.group(0)
-    return found if _DATE_TIME.match(found) else mask_phone(found)
+    # a date, or a figure such as 10361.5 (no phone number has fewer than 7 digits)
+    if _DATE_TIME.match(found) or sum(c.isdigit() for c in found) < 7:
+        return found
+    return mask_phone(found)
 
 
 def mask_value(column: str, value: Any) -> Any:
