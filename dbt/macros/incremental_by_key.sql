@@ -48,13 +48,42 @@
 -#}
 {% macro delete_changed_rows(upstream, key) -%}
     {%- if is_incremental() -%}
-        delete from {{ this }}
-        where
-            {{ key }} in (
-                select {{ key }} from {{ upstream }}
-                where _staged_at > (select max(_staged_at) from {{ this }})
-            )
-            or {{ key }} not in (select {{ key }} from {{ upstream }} where {{ key }} is not null)
+        delete from {{ this }} where {{ changed_rows(upstream, key) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro changed_rows(upstream, key) -%}
+    (
+        {{ key }} in (
+            select {{ key }} from {{ upstream }}
+            where _staged_at > (select max(_staged_at) from {{ this }})
+        )
+        or {{ key }} not in (select {{ key }} from {{ upstream }} where {{ key }} is not null)
+    )
+{%- endmacro %}
+
+
+{#-
+    What a model's delete_changed_rows took away, for a downstream model that has to know what
+    left (rows that are gone leave no _staged_at): the table <model>__retired holds the `column`
+    value of every deleted row with the build's staged_at() (retired_at). The consuming model
+    reads the entries newer than its own last build and empties the table after its build.
+-#}
+{% macro retired_log(model) -%}
+    {{ model.schema }}.{{ model.identifier }}__retired
+{%- endmacro %}
+
+
+{% macro create_retired_log(model) -%}
+    create table if not exists {{ retired_log(model) }} (retired_value varchar, retired_at timestamp)
+{%- endmacro %}
+
+
+{% macro log_changed_rows(upstream, key, column) -%}
+    {%- if is_incremental() -%}
+        insert into {{ retired_log(this) }}
+        select distinct {{ column }}, {{ staged_at() }} from {{ this }} where {{ changed_rows(upstream, key) }}
     {%- endif -%}
 {%- endmacro %}
 

@@ -4,9 +4,7 @@
     ties: the smaller order or event id). dim_customers falls back on them for the acquisition
     channel and the display name.
 -#}
-{#- A view: read once, by dim_customers. -#}
-{{ config(materialized='view') }}
-
+{#- A table, not a view: its key tests would compute it twice more. -#}
 with
 
 source_map as (

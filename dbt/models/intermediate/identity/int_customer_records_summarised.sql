@@ -5,9 +5,7 @@
     larger value). Identifiers kept out of identity resolution as too shared
     (identity_junk_identifiers) are never chosen.
 -#}
-{#- A view: read once, by dim_customers. -#}
-{{ config(materialized='view') }}
-
+{#- A table, not a view: its key tests would compute it twice more. -#}
 with
 
 source_map as (

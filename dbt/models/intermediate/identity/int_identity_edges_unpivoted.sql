@@ -1,11 +1,17 @@
 {#-
     One row per (source record, identifier) pair: the edges of the identity graph. Incremental by
-    record key, like the records it unpivots.
+    record key, like the records it unpivots; the identifier keys of the edges a build deletes go
+    to int_identity_edges_unpivoted__retired for int_identity_identifiers_linked (the identifiers
+    that lost a record).
 -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{{ delete_changed_rows(ref('int_identity_records_normalised'), 'record_key') }}"
+    pre_hook=[
+        "{{ create_retired_log(this) }}",
+        "{{ log_changed_rows(ref('int_identity_records_normalised'), 'record_key', 'identifier_key') }}",
+        "{{ delete_changed_rows(ref('int_identity_records_normalised'), 'record_key') }}",
+    ]
 ) }}
 
 with

@@ -9,33 +9,27 @@
 
     Incremental: an identifier's figures change only when a record it is on changed, or when an
     identifier it shares a record with changed (its over-linked flag may have). A build recomputes
-    the identifiers on records staged since its last build or whose record counts or dates moved
-    (a record left them), and every identifier sharing a record with one of those; the others keep
-    their row. Identifiers on no record any more are deleted.
+    the identifiers on edges staged since its last build and those that lost an edge since then
+    (int_identity_edges_unpivoted__retired), and every identifier sharing a record with one of
+    those, from their edges only; the others keep their row. Identifiers on no record any more are
+    deleted.
 -#}
+{%- set edges_model = ref('int_identity_edges_unpivoted') -%}
 {{ config(
     materialized='incremental',
     unique_key='identifier_key',
     incremental_strategy='delete+insert',
-    pre_hook="{{ delete_vanished_rows(ref('int_identity_edges_unpivoted'), 'identifier_key') }}"
+    pre_hook=[
+        "{{ create_retired_log(ref('int_identity_edges_unpivoted')) }}",
+        "{{ delete_vanished_rows(ref('int_identity_edges_unpivoted'), 'identifier_key') }}",
+    ],
+    post_hook="delete from {{ retired_log(ref('int_identity_edges_unpivoted')) }}"
 ) }}
 
 with
 
 edges as (
-    select * from {{ ref('int_identity_edges_unpivoted') }}
-),
-
-record_counts as (
-    select
-        identifier_key,
-        identifier_type,
-        identifier_value,
-        count(distinct record_key) as record_count,
-        min(occurred_at) as first_seen_at,
-        max(occurred_at) as last_seen_at
-    from edges
-    group by identifier_key, identifier_type, identifier_value
+    select * from {{ edges_model }}
 ),
 
 {% if is_incremental() %}
@@ -47,14 +41,8 @@ record_counts as (
         select identifier_key from edges
         where _staged_at > (select max(_staged_at) from previous)
         union
-        select record_counts.identifier_key
-        from record_counts
-        left join previous on record_counts.identifier_key = previous.identifier_key
-        where
-            previous.identifier_key is null
-            or previous.record_count <> record_counts.record_count
-            or previous.first_seen_at is distinct from record_counts.first_seen_at
-            or previous.last_seen_at is distinct from record_counts.last_seen_at
+        select retired_value as identifier_key from {{ retired_log(edges_model) }}
+        where retired_at > (select max(_staged_at) from previous)
     ),
 
     recomputed as (
@@ -73,6 +61,18 @@ scoped_edges as (
     {% if is_incremental() %}
         inner join recomputed on edges.identifier_key = recomputed.identifier_key
     {% endif %}
+),
+
+record_counts as (
+    select
+        identifier_key,
+        identifier_type,
+        identifier_value,
+        count(distinct record_key) as record_count,
+        min(occurred_at) as first_seen_at,
+        max(occurred_at) as last_seen_at
+    from scoped_edges
+    group by identifier_key, identifier_type, identifier_value
 ),
 
 pair_links as (
@@ -138,9 +138,6 @@ final as (
         record_counts.last_seen_at,
         {{ staged_at() }} as _staged_at
     from record_counts
-    {% if is_incremental() %}
-        inner join recomputed on record_counts.identifier_key = recomputed.identifier_key
-    {% endif %}
     left join max_links on record_counts.identifier_key = max_links.identifier_key
     left join over_linked on record_counts.identifier_key = over_linked.identifier_key
 )
