@@ -6,6 +6,7 @@
     mdw backfill   one run per delivery day of a range (idempotent)
     mdw retract    withdraw a bad delivery (a landing file or day folder) from the warehouse
     mdw ui         the Dagster UI (dagster dev) on 127.0.0.1
+    mdw dashboard  the marketers' dashboard (Streamlit) on the published marts, on 127.0.0.1
     mdw evaluate identity   resolved customers scored against the generator's ground truth
     mdw bench ...  benchmarks that print figures and record them in docs/benchmarks.md
 """
@@ -352,6 +353,35 @@ def cmd_ui(args: argparse.Namespace) -> int:
     return 0  # not reached
 
 
+DASHBOARD_APP = Path(__file__).resolve().parent / "dashboard" / "app.py"
+
+
+def cmd_dashboard(args: argparse.Namespace) -> int:
+    """`streamlit run` on the dashboard app: bound to 127.0.0.1, headless, usage statistics off
+    (flags, so that no config file of the current folder decides), reading the serving file."""
+    from dagster_project.config import get_settings
+
+    serving = Path(args.serving).resolve() if args.serving else get_settings().serving
+    if not serving.exists():
+        print(f"No serving file at {serving} yet: the dashboard says so until `mdw run` publishes one.")
+    os.environ["MDW_SERVING"] = str(serving)
+    os.environ["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
+    cmd = [sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
+           "--server.address", "127.0.0.1", "--server.port", str(args.port), "--server.headless", "true",
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+    print(f"Dashboard on http://127.0.0.1:{args.port}, reading {serving} (read-only)", flush=True)
+    os.execvpe(cmd[0], cmd, os.environ)
+    return 0  # not reached
+
+
+def cmd_bench_dashboard(args: argparse.Namespace) -> int:
+    from dagster_project.config import get_settings
+    from mdw.dashboard.bench import run_dashboard_benchmark
+
+    serving = Path(args.serving).resolve() if args.serving else get_settings().serving
+    return run_dashboard_benchmark(serving, args.label, args.repeat, None if args.no_record else Path(args.record_to))
+
+
 def cmd_bench_on_warehouse(args: argparse.Namespace) -> int:
     """`mdw bench identity|segments|channels|audiences|quality`: timings on the warehouse MDW_WAREHOUSE points at."""
     from mdw import bench
@@ -461,6 +491,12 @@ def build_parser() -> argparse.ArgumentParser:
     ui.add_argument("--port", type=int, default=3000)
     ui.set_defaults(func=cmd_ui)
 
+    dashboard = sub.add_parser("dashboard", help="start the marketers' dashboard (Streamlit) on the published marts")
+    dashboard.add_argument("--port", type=int, default=8501)
+    dashboard.add_argument("--serving", default=None, help="the serving file to read (default: MDW_SERVING, "
+                           "data/marts.duckdb)")
+    dashboard.set_defaults(func=cmd_dashboard)
+
     evaluate = sub.add_parser("evaluate", help="quality of identity resolution against ground truth")
     evaluate_sub = evaluate.add_subparsers(dest="evaluate_command", required=True)
     identity = evaluate_sub.add_parser("identity", help="pairwise precision/recall of resolved customers")
@@ -490,6 +526,15 @@ def build_parser() -> argparse.ArgumentParser:
     daily.add_argument("--no-record", action="store_true", help="do not write the figures to a file")
     daily.add_argument("--record-to", default=BENCH_DOC, help=f"where the figures go (default {BENCH_DOC})")
     daily.set_defaults(func=cmd_bench_daily)
+    dashboard_bench = bench_sub.add_parser("dashboard", help="every dashboard page's queries timed on a serving file "
+                                           "(target: under 1 s per page)")
+    dashboard_bench.add_argument("--serving", default=None, help="default: MDW_SERVING (data/marts.duckdb)")
+    dashboard_bench.add_argument("--label", default="current serving file",
+                                 help='e.g. "scale 1" (names the docs/benchmarks.md block)')
+    dashboard_bench.add_argument("--repeat", type=int, default=5, help="timed rounds; the median is reported")
+    dashboard_bench.add_argument("--no-record", action="store_true", help="do not write the figures to a file")
+    dashboard_bench.add_argument("--record-to", default=BENCH_DOC, help=f"where the figures go (default {BENCH_DOC})")
+    dashboard_bench.set_defaults(func=cmd_bench_dashboard)
     for name, help_text in (("identity", "identity resolution time on the current warehouse"),
                             ("segments", "segment and value marts build time on the current warehouse"),
                             ("channels", "channel economics and attribution marts build time on the current warehouse"),
