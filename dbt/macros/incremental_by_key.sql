@@ -64,11 +64,27 @@
 {%- endmacro %}
 
 
+{#- Delete the rows of keys the upstream model no longer has (a model that finds its changed keys itself). -#}
+{% macro delete_vanished_rows(upstream, key, upstream_filter='true') -%}
+    {%- if is_incremental() -%}
+        delete from {{ this }} where {{ vanished_rows(upstream, key, upstream_filter) }}
+    {%- endif -%}
+{%- endmacro %}
+
+
+{% macro vanished_rows(upstream, key, upstream_filter='true') -%}
+    {{ key }} not in (
+        select {{ key }} from {{ upstream }} where {{ key }} is not null and ({{ upstream_filter }})
+    )
+{%- endmacro %}
+
+
 {#-
-    What a model's delete_changed_rows took away, for a downstream model that has to know what
-    left (rows that are gone leave no _staged_at): the table <model>__retired holds the `column`
-    value of every deleted row with the build's staged_at() (retired_at). The consuming model
-    reads the entries newer than its own last build and empties the table after its build.
+    What a model's delete hook takes away, for a downstream model that has to know what left
+    (rows that are gone leave no _staged_at): the table <model>__retired holds the `column` value
+    of every row about to be deleted (log_rows, with the condition of the delete, in the hook
+    before it) and the build's staged_at() (retired_at). The consuming model reads the entries
+    newer than its own last build and empties the table after its build.
 -#}
 {% macro retired_log(model) -%}
     {{ model.schema }}.{{ model.identifier }}__retired
@@ -80,26 +96,42 @@
 {%- endmacro %}
 
 
-{% macro log_changed_rows(upstream, key, column) -%}
+{% macro log_rows(column, condition) -%}
     {%- if is_incremental() -%}
         insert into {{ retired_log(this) }}
-        select distinct {{ column }}, {{ staged_at() }} from {{ this }} where {{ changed_rows(upstream, key) }}
+        select distinct {{ column }}, {{ staged_at() }} from {{ this }} where {{ condition }}
     {%- endif -%}
 {%- endmacro %}
 
 
-{#- Delete the rows of keys the upstream model no longer has (a model that finds its changed keys itself). -#}
-{% macro delete_vanished_rows(upstream, key, upstream_filter='true') -%}
-    {%- if is_incremental() -%}
-        delete from {{ this }}
-        where {{ key }} not in (
-            select {{ key }} from {{ upstream }} where {{ key }} is not null and ({{ upstream_filter }})
-        )
-    {%- endif -%}
+{#- The retired entries of `model` written since this model's last build. -#}
+{% macro retired_since_last_build(model) -%}
+    select retired_value from {{ retired_log(model) }}
+    where retired_at > (select max(_staged_at) from {{ this }})
 {%- endmacro %}
 
 
 {#- When this build started: the _staged_at of every row it writes. -#}
 {% macro staged_at() -%}
     cast('{{ run_started_at.strftime("%Y-%m-%d %H:%M:%S.%f") }}' as timestamp)
+{%- endmacro %}
+
+
+{#-
+    customer_source_map's records whose customer may have changed since its last build: those with
+    an edge staged since, or with an identifier whose component was rebuilt since or that stopped
+    being usable since (int_identity_components_resolved__retired), and those on no edge any more.
+-#}
+{% macro records_to_remap() -%}
+    record_key in (
+        select record_key from {{ ref('int_identity_edges_unpivoted') }}
+        where
+            _staged_at > (select max(_staged_at) from {{ this }})
+            or identifier_key in (
+                select identifier_key from {{ ref('int_identity_components_resolved') }}
+                where _staged_at > (select max(_staged_at) from {{ this }})
+            )
+            or identifier_key in ({{ retired_since_last_build(ref('int_identity_components_resolved')) }})
+    )
+    or record_key not in (select record_key from {{ ref('int_identity_edges_unpivoted') }})
 {%- endmacro %}

@@ -1,12 +1,32 @@
-{#- One row per source record that resolves to a customer: (source, table, record id) -> customer_key. -#}
+{#-
+    One row per source record that resolves to a customer: (source, table, record id) -> customer_key.
+
+    Incremental by record: a record's customer can change only when its edges changed (staged
+    since the last build), when a component holding one of its identifiers was rebuilt (a merge
+    or a split) or when one of its identifiers stopped being usable (logged by the components
+    step). The pre-hook deletes those records and the records no longer on any edge
+    (records_to_remap); the build appends every record the table does not hold, from its edges only.
+-#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook=[
+        "{{ create_retired_log(ref('int_identity_components_resolved')) }}",
+        "{% if is_incremental() %}delete from {{ this }} where {{ records_to_remap() }}{% endif %}",
+    ],
+    post_hook="delete from {{ retired_log(ref('int_identity_components_resolved')) }}"
+) }}
+
 with
 
 records as (
     select * from {{ ref('int_identity_records_normalised') }}
+    {{ where_key_not_built('record_key', 'record_key') }}
 ),
 
 edges as (
     select * from {{ ref('int_identity_edges_unpivoted') }}
+    {{ where_key_not_built('record_key', 'record_key') }}
 ),
 
 registry as (
@@ -42,7 +62,8 @@ final as (
         record_list.source,
         record_list.source_table,
         record_list.record_id,
-        record_customers.customer_key
+        record_customers.customer_key,
+        {{ staged_at() }} as _staged_at
     from record_list
     inner join record_customers on record_list.record_key = record_customers.record_key
 )

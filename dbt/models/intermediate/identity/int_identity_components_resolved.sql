@@ -11,7 +11,8 @@
     junk) and those that stopped being usable (now junk, or on no record). The components holding
     a seed or an identifier sharing a record with one are recomputed whole (a merge joins them, a
     split divides them, each with every member); the others keep their rows. Identifiers no longer
-    usable are deleted after the build.
+    usable are deleted after the build, and logged in int_identity_components_resolved__retired
+    for customer_source_map (a record whose only usable identifier turned junk leaves it).
 -#}
 -- depends_on: {{ ref('int_identity_identifiers_linked') }}
 {{ config(
@@ -21,6 +22,8 @@
     post_hook=[
         "drop table if exists {{ this.schema }}.{{ this.identifier }}__cc_labels",
         "drop table if exists {{ this.schema }}.{{ this.identifier }}__cc_nodes",
+        "{{ create_retired_log(this) }}",
+        "{{ log_rows('identifier_key', vanished_rows(ref('int_identity_identifiers_profiled'), 'identifier_key', 'not is_junk')) }}",
         "{{ delete_vanished_rows(ref('int_identity_identifiers_profiled'), 'identifier_key', 'not is_junk') }}",
     ]
 ) }}

@@ -9,7 +9,7 @@
     incremental_strategy='append',
     pre_hook=[
         "{{ create_retired_log(this) }}",
-        "{{ log_changed_rows(ref('int_identity_records_normalised'), 'record_key', 'identifier_key') }}",
+        "{{ log_rows('identifier_key', changed_rows(ref('int_identity_records_normalised'), 'record_key')) }}",
         "{{ delete_changed_rows(ref('int_identity_records_normalised'), 'record_key') }}",
     ]
 ) }}

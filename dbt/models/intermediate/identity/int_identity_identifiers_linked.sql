@@ -41,8 +41,7 @@ edges as (
         select identifier_key from edges
         where _staged_at > (select max(_staged_at) from previous)
         union
-        select retired_value as identifier_key from {{ retired_log(edges_model) }}
-        where retired_at > (select max(_staged_at) from previous)
+        {{ retired_since_last_build(edges_model) }}
     ),
 
     recomputed as (
