@@ -102,6 +102,7 @@ class SuiteOutcome:
     success: bool
     seconds: float
     expectations: list[ExpectationOutcome] = field(default_factory=list)
+    docs_page: Path | None = None  # this run's validation page in the Data Docs site (with docs_root)
 
     @property
     def failed(self) -> list[ExpectationOutcome]:
@@ -147,9 +148,35 @@ def _sample_rows(database: Path, outcomes: list[SuiteOutcome], duckdb_config: di
                                   for row in cursor.fetchall()]
 
 
+DATA_DOCS_SITE = "local_site"  # the site GE's file context configures by default
+
+
 def data_docs_index(docs_root: Path) -> Path:
     """Where the Data Docs site of the validations written under ``docs_root`` starts."""
-    return docs_root / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    return docs_root / "gx" / "uncommitted" / "data_docs" / DATA_DOCS_SITE / "index.html"
+
+
+def _docs_page(gx_context, resource_identifier=None) -> Path | None:
+    """The file of a resource's page in the Data Docs site (the index without one), as GE places it."""
+    from urllib.parse import urlparse
+    from urllib.request import url2pathname
+
+    url = gx_context.get_docs_sites_urls(resource_identifier=resource_identifier, site_name=DATA_DOCS_SITE)[0]
+    return Path(url2pathname(urlparse(url["site_url"]).path)) if url.get("site_url") else None
+
+
+def _publish_offline(gx_context, docs_root: Path, suite_name: str, result_identifier) -> Path | None:
+    """Make the pages this validation wrote render offline (expectations/data_docs.py) and
+    return its validation page."""
+    from great_expectations.data_context.types.resource_identifiers import ExpectationSuiteIdentifier
+
+    from expectations.data_docs import make_offline
+
+    page = _docs_page(gx_context, result_identifier)
+    written = [page, _docs_page(gx_context, ExpectationSuiteIdentifier(name=suite_name)),
+               data_docs_index(docs_root)]
+    make_offline(data_docs_index(docs_root).parent, [p for p in written if p is not None])
+    return page
 
 
 def validate(database: Path, suites: list[Suite], context: QualityContext | None = None,
@@ -158,7 +185,8 @@ def validate(database: Path, suites: list[Suite], context: QualityContext | None
     given DuckDB settings: memory limit, threads, spill folder), then close every connection so that the next writer (dbt, the loader) can open the file.
 
     With ``docs_root``, GE keeps a file context there and renders every validation into its Data
-    Docs site (``data_docs_index(docs_root)``); without, nothing is written.
+    Docs site (``data_docs_index(docs_root)``), made to render offline, and each outcome names its
+    validation page (``docs_page``); without, nothing is written.
     """
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
@@ -192,9 +220,11 @@ def validate(database: Path, suites: list[Suite], context: QualityContext | None
             checkpoint = gx_context.checkpoints.add_or_update(gx.Checkpoint(
                 name=suite.name, validation_definitions=[definition], actions=actions,
                 result_format={"result_format": "SUMMARY", "partial_unexpected_count": 10}))
-            result = next(iter(checkpoint.run().run_results.values()))
+            identifier, result = next(iter(checkpoint.run().run_results.items()))
+            page = None if docs_root is None else _publish_offline(gx_context, docs_root, suite.name, identifier)
             outcomes.append(SuiteOutcome(suite.name, suite.table, bool(result.success),
-                                         time.perf_counter() - started, [_outcome(r) for r in result.results]))
+                                         time.perf_counter() - started, [_outcome(r) for r in result.results],
+                                         page))
     finally:
         engine = source.get_execution_engine()
         if engine._connection is not None:  # the persistent connection the fix keeps

@@ -58,7 +58,8 @@ def _suite_check(suite: Suite) -> dg.AssetChecksDefinition:
             "unexpected_counts": {e.expectation: e.unexpected_count for e in failed},
             "unexpected_samples": {e.expectation: e.sample[:5] for e in failed},
             "seconds": round(outcome.seconds, 2),
-            "data_docs": dg.MetadataValue.path(str(data_docs_index(docs_root))),
+            # this run's validation page (its breadcrumb leads to the index of every run)
+            "data_docs": dg.MetadataValue.path(str(outcome.docs_page or data_docs_index(docs_root))),
         })
 
     return _check

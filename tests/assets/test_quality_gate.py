@@ -46,10 +46,10 @@ def test_a_clean_run_checks_and_publishes(published):
     assert all(e.passed for e in evaluations if e.check_name.endswith("_suite"))
     # the results render as Great Expectations Data Docs beside the warehouse
     profile_check = next(e for e in evaluations if e.check_name == "mart_customer_profile_suite")
-    index = Path(profile_check.metadata["data_docs"].value)
-    assert index == root / "quality_docs" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
-    assert "mart_customer_profile_suite" in index.read_text(encoding="utf-8")
-    assert list((index.parent / "validations" / "mart_customer_profile_suite").rglob("*.html"))
+    page = Path(profile_check.metadata["data_docs"].value)  # the check's own validation page
+    site = root / "quality_docs" / "gx" / "uncommitted" / "data_docs" / "local_site"
+    assert page.is_file() and page.is_relative_to(site / "validations" / "mart_customer_profile_suite")
+    assert "mart_customer_profile_suite" in (site / "index.html").read_text(encoding="utf-8")
     published_keys = {e.asset_key for e in result.get_asset_materialization_events()}
     assert dg.AssetKey(["serving", "published_marts"]) in published_keys
     assert dg.AssetKey(["exports", "audience_exports"]) in published_keys
