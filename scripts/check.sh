@@ -8,6 +8,11 @@ PYTHON="${PYTHON:-python3.11}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
 .venv/bin/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false DAGSTER_DISABLE_TELEMETRY=1
+# The browser tests drive the system Chromium (Debian's package; nothing downloads a browser).
+if ! command -v chromium >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    echo "== installing chromium for the browser tests"
+    apt-get update -qq && apt-get install -y -qq chromium fonts-liberation >/dev/null
+fi
 echo "== ruff"
 .venv/bin/ruff check .
 echo "== sqlfluff"
