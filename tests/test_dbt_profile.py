@@ -14,7 +14,7 @@ def test_a_build_goes_on_after_a_model_spilled(tmp_path):
     (project / "models").mkdir(parents=True)
     (project / "dbt_project.yml").write_text(
         "name: spill\nversion: '1.0.0'\nprofile: marketing_dw\nconfig-version: 2\nmodels:\n  +materialized: table\n", encoding="utf-8")
-    # sorting ~100 MB of text under a 64 MB limit spills
+    # sorting ~200 MB of text under a 100 MB limit spills
     (project / "models" / "spilled.sql").write_text(
         "select range as n, md5(cast(range as varchar)) || md5(cast(range + 1 as varchar)) as h "
         "from range(3000000) order by h", encoding="utf-8")
