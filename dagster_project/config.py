@@ -7,6 +7,7 @@ that one set of variables points the whole warehouse at another landing folder o
 from __future__ import annotations
 
 import os
+import re
 import sys
 from dataclasses import dataclass
 from pathlib import Path
@@ -53,6 +54,56 @@ def duckdb_config(warehouse: Path | str, memory_limit: str = "", threads: int = 
         memory_limit = f"{int(total * DEFAULT_MEMORY_SHARE / 2**20)}MB"
     return {"memory_limit": memory_limit, "threads": threads or os.cpu_count() or 1,
             "temp_directory": str(temp_directory or f"{warehouse}.tmp")}
+
+
+# Who answers for each asset group in the Dagster UI (the "Owners" of an asset): data engineering
+# for what lands and the customer 360 it is built into, marketing analytics for the marts, seeds
+# and audiences it reads and edits. MDW_ASSET_OWNERS replaces the owners of named groups.
+DATA_ENGINEERING = "team:data-engineering"
+MARKETING_ANALYTICS = "team:marketing-analytics"
+DEFAULT_ASSET_OWNERS: dict[str, tuple[str, ...]] = {
+    "raw": (DATA_ENGINEERING,), "staging": (DATA_ENGINEERING,), "core": (DATA_ENGINEERING,),
+    "serving": (DATA_ENGINEERING,), "dbt": (DATA_ENGINEERING,),
+    "segments": (MARKETING_ANALYTICS,), "channels": (MARKETING_ANALYTICS,), "audiences": (MARKETING_ANALYTICS,),
+    "seeds": (MARKETING_ANALYTICS,),
+}
+_OWNER = re.compile(r"^(team:[\w.-]+|[^@\s]+@[^@\s]+\.[^@\s]+)$")
+
+# The daily refresh runs at 06:00 (Asia/Shanghai) and takes minutes to an hour: an asset last
+# updated more than a day and a couple of hours ago missed a run (WARN), more than 30 hours ago it
+# missed the day (FAIL). MDW_FRESHNESS_WARN_HOURS and MDW_FRESHNESS_FAIL_HOURS change the windows.
+DEFAULT_FRESHNESS_WARN_HOURS = 26.0
+DEFAULT_FRESHNESS_FAIL_HOURS = 30.0
+
+
+def asset_owners(value: str | None = None) -> dict[str, tuple[str, ...]]:
+    """Owners by asset group: the defaults, with the groups named in MDW_ASSET_OWNERS (or `value`)
+    replaced. Written `group=owner` pairs separated by commas, a group named once per owner:
+    `segments=team:growth,segments=jane@example.com,seeds=team:growth`. An owner is `team:<name>`
+    or an email address."""
+    value = os.environ.get("MDW_ASSET_OWNERS", "") if value is None else value
+    given: dict[str, list[str]] = {}
+    for pair in filter(None, (p.strip() for p in value.split(","))):
+        group, _, owner = (part.strip() for part in pair.partition("="))
+        if not group or not _OWNER.match(owner):
+            raise ValueError(f"MDW_ASSET_OWNERS: {pair!r} is not group=owner with owner team:<name> or an email")
+        given.setdefault(group, []).append(owner)
+    return {**DEFAULT_ASSET_OWNERS, **{group: tuple(owners) for group, owners in given.items()}}
+
+
+def owners_for(group: str | None, owners: dict[str, tuple[str, ...]] | None = None) -> list[str]:
+    """The owners of an asset group (data engineering for a group nobody named)."""
+    owners = asset_owners() if owners is None else owners
+    return list(owners.get(group or "", (DATA_ENGINEERING,)))
+
+
+def freshness_hours() -> tuple[float, float]:
+    """(warn, fail): hours since an asset's last update after which the UI shows it late, then stale."""
+    warn = float(os.environ.get("MDW_FRESHNESS_WARN_HOURS") or DEFAULT_FRESHNESS_WARN_HOURS)
+    fail = float(os.environ.get("MDW_FRESHNESS_FAIL_HOURS") or DEFAULT_FRESHNESS_FAIL_HOURS)
+    if not 0 < warn < fail:
+        raise ValueError(f"MDW_FRESHNESS_WARN_HOURS ({warn}) must be above 0 and below MDW_FRESHNESS_FAIL_HOURS ({fail})")
+    return warn, fail
 
 
 def _path(name: str, default: str) -> Path:

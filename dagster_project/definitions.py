@@ -19,7 +19,8 @@ from dagster_project.sensors import abandoned_runs_sensor, landing_delivery_sens
 def build_definitions(settings: Settings) -> dg.Definitions:
     """Definitions wired to one set of paths (tests build their own on temporary folders)."""
     return dg.Definitions(
-        assets=[*ingestion_assets, dbt_models, published_marts, audience_exports],
+        # code references: each asset links to the Python that defines it (dbt assets also to their SQL)
+        assets=dg.with_source_code_references([*ingestion_assets, dbt_models, published_marts, audience_exports]),
         asset_checks=quality_checks,
         jobs=[daily_refresh_job],
         schedules=[daily_refresh_schedule],

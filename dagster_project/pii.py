@@ -2,8 +2,9 @@
 check results, log lines and the run summary. The warehouse itself keeps the raw values.
 
 Masks keep enough to recognise a value without revealing it: `j***@example.com`,
-`138****5678`, `W***` for a name. Columns are recognised by name (email, phone, names,
-handles); free text (a quarantined line, a JSON sample) by pattern (emails, phone-like digit runs).
+`138****5678`, `W***` for a name, `1987-**-**` for a birth date. Columns are recognised by name
+(email, phone, names, handles, birth dates); free text (a quarantined line, a JSON sample) by
+pattern (emails, phone-like digit runs).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ _EMAIL_COLUMNS = re.compile(r"e_?mail", re.IGNORECASE)
 _PHONE_COLUMNS = re.compile(r"phone|mobile|tel\b", re.IGNORECASE)
 _NAME_COLUMNS = re.compile(r"(^|_)(first_?name|last_?name|full_?name|display_name|name_?raw|handle|nickname)$",
                            re.IGNORECASE)
+_BIRTH_COLUMNS = re.compile(r"birth|(^|_)dob$", re.IGNORECASE)
 
 
 def mask_email(value: str) -> str:
@@ -55,8 +57,16 @@ def _mask_phone_match(match: re.Match) -> str:
     return mask_phone(found)
 
 
+def mask_birth_date(value: Any) -> str:
+    """Keep the year only: `1987-03-14` -> `1987-**-**` (anything else: stars)."""
+    text = str(value).strip()
+    return f"{text[:4]}-**-**" if re.match(r"\d{4}\b", text) else "*" * min(len(text), 10)
+
+
 def mask_value(column: str, value: Any) -> Any:
-    """One value, masked by what its column holds; non-text values pass unchanged."""
+    """One value, masked by what its column holds; other non-text values pass unchanged."""
+    if _BIRTH_COLUMNS.search(column) and not _missing(value):
+        return mask_birth_date(value)  # typed dates too
     if not isinstance(value, str) or not value:
         return value
     if _EMAIL_COLUMNS.search(column):
@@ -66,6 +76,18 @@ def mask_value(column: str, value: Any) -> Any:
     if _NAME_COLUMNS.search(column):
         return mask_name(value)
     return mask_text(value)
+
+
+def _missing(value: Any) -> bool:
+    """None, NaN, NaT or NA (pandas' missing values), or empty text."""
+    if value is None:
+        return True
+    try:
+        if value != value:  # NaN and NaT differ from themselves
+            return True
+    except TypeError:  # pandas.NA has no truth value
+        return True
+    return not str(value).strip()
 
 
 def mask_record(record: Mapping[str, Any]) -> dict[str, Any]:

@@ -2,18 +2,24 @@
 
 import json
 import os
-from collections.abc import Iterator, Mapping
+import warnings
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import date
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import pandas as pd
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, dbt_assets
+import yaml
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliInvocation, DbtCliResource, dbt_assets
+from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
 from pydantic import Field
 
+from dagster_project.config import asset_owners, owners_for
 from dagster_project.dbt_project import dbt_project
+from dagster_project.dbt_test_descriptions import describe_test
 from dagster_project.partitions import ONE_DAY_PER_RUN, delivery_days
 from dagster_project.resources import DuckDBWarehouse
 
@@ -30,7 +36,14 @@ DOMAIN_GROUPS = {"identity": "core", "segments": "segments", "channels": "channe
 
 
 class WarehouseTranslator(DagsterDbtTranslator):
-    """dbt folders -> asset groups; dbt sources -> the raw.<table> keys the ingestion assets own."""
+    """dbt folders -> asset groups; dbt sources -> the raw.<table> keys the ingestion assets own;
+    owners by group (MDW_ASSET_OWNERS) unless the model's YAML names them (`meta: dagster: owners`);
+    a description on every dbt test's asset check (dagster_project.dbt_test_descriptions)."""
+
+    def __init__(self, settings: DagsterDbtTranslatorSettings | None = None,
+                 owners: dict[str, tuple[str, ...]] | None = None):
+        super().__init__(settings)
+        self._owners = asset_owners() if owners is None else owners
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":
@@ -45,11 +58,33 @@ class WarehouseTranslator(DagsterDbtTranslator):
             return DOMAIN_GROUPS[fqn[2]]
         return LAYER_GROUPS.get(fqn[1] if len(fqn) > 2 else None, "dbt")
 
-    def get_owners(self, dbt_resource_props: Mapping[str, Any]):
-        return ["team:analytics-engineering"]
+    def get_owners(self, dbt_resource_props: Mapping[str, Any]) -> list[str]:
+        declared = next((meta["dagster"]["owners"] for meta in (dbt_resource_props.get("meta"),
+                         (dbt_resource_props.get("config") or {}).get("meta"))
+                         if meta and (meta.get("dagster") or {}).get("owners")), None)
+        return list(declared) if declared else owners_for(self.get_group_name(dbt_resource_props), self._owners)
+
+    def get_asset_check_spec(self, asset_spec: dg.AssetSpec, manifest: Mapping[str, Any], unique_id: str,
+                             project: Any) -> dg.AssetCheckSpec | None:
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None:
+            return None
+        description = describe_test(manifest["nodes"][unique_id], manifest, self.project_vars)
+        return spec._replace(description=description)
+
+    @cached_property
+    def project_vars(self) -> dict[str, Any]:
+        """dbt_project.yml's vars, to write `{{ var('source_systems') }}` in a description as its values."""
+        project_file = Path(dbt_project.project_dir) / "dbt_project.yml"
+        return (yaml.safe_load(project_file.read_text(encoding="utf-8")) or {}).get("vars") or {}
 
 
-translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+# code references: each dbt asset links to its SQL (or seed CSV) file, besides the Python of dbt_models
+# (definitions.py adds every asset's Python); Dagster 1.13 marks them beta on every load, hence the filter
+warnings.filterwarnings("ignore", category=dg.BetaWarning, message=r"(Function `with_source_code_references`|"
+                        r"Class `(CodeReferencesMetadataValue|LocalFileCodeReference)`) is currently in beta")
+translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True,
+                                                                       enable_code_references=True))
 
 
 VALUE_MODEL_FIT = dg.AssetKey(["marts", "mart_value_model_fit"])
@@ -109,6 +144,68 @@ def _profile_points_at(warehouse: DuckDBWarehouse):
                 os.environ[name] = value
 
 
+TABLE_EVENTS = (dg.Output, dg.AssetMaterialization)
+
+
+def with_table_metadata(invocation: DbtCliInvocation) -> Iterator[Any]:
+    """The build's events, each built model's and seed's with its row count (`dagster/row_count`,
+    tables only: a view's count would run its query) and its column names and types
+    (`dagster/column_schema`), which the UI shows on the asset beside the YAML's column descriptions.
+
+    dagster-dbt reads them through the dbt adapter of this process (read-only on DuckDB) once the
+    dbt process has exited, so they never contend for the warehouse file with dbt; for DuckDB it
+    holds the events back until then anyway. Tests' results are passed through untouched rather
+    than given to dagster-dbt, which would look up a table for each of them (several seconds for
+    the ~350 tests, for nothing). Column lineage is off: sqlglot takes ~20 s per build to derive it.
+    The adapter's connection is closed afterwards (close_adapter_connections)."""
+
+    def enrich(tables: Iterable[Any]) -> Iterator[Any]:
+        # dagster-dbt's fetch_row_counts and fetch_column_metadata, on the models' and seeds' events only
+        return DbtEventIterator(iter(tables), invocation).fetch_row_counts().fetch_column_metadata(
+            with_column_lineage=False)
+
+    try:
+        yield from attach_to_tables(invocation.stream(), enrich)
+    finally:
+        close_adapter_connections(invocation)
+
+
+def close_adapter_connections(invocation: DbtCliInvocation) -> None:
+    """Close the connection dagster-dbt's adapter opened to read row counts and columns.
+
+    dbt-duckdb (1.11) keeps its DuckDB database open after the last query (`keep_open` defaults to
+    true). Left open, this process would hold the warehouse read-only until the run ends: every
+    later step's connection (checks, publish, the model observations below) would fail with "Can't
+    open a connection to same database file with a different configuration", and no other process
+    could write the file."""
+    adapter = invocation.adapter
+    if adapter is None:
+        return
+    adapter.cleanup_connections()
+    manager = type(adapter.connections)
+    environment = getattr(manager, "_ENV", None)  # dbt-duckdb's process-wide database handle
+    if environment is not None and hasattr(environment, "close"):
+        environment.close()
+        getattr(manager, "close_all_connections", lambda: None)()
+
+
+def attach_to_tables(events: Iterable[Any], enrich: Callable[[Iterable[Any]], Iterator[Any]]) -> Iterator[Any]:
+    """All events in their order, the tables' ones replaced by `enrich`'s (which keeps their order).
+    The events are read to the end first (the dbt process has then exited); an error the stream
+    raised (a failed dbt build) is raised again after every event was yielded."""
+    collected, error = [], None
+    try:
+        for event in events:
+            collected.append(event)
+    except Exception as caught:  # re-raised below, after the events dbt did emit
+        error = caught
+    enriched = iter(enrich([e for e in collected if isinstance(e, TABLE_EVENTS)]))
+    for event in collected:
+        yield next(enriched) if isinstance(event, TABLE_EVENTS) else event
+    if error is not None:
+        raise error
+
+
 def lookalike_metadata(con) -> dict[str, Any]:
     """The look-alike model's holdout check (AUC, top-decile lift), for the Dagster UI."""
     fit = con.execute("select * from marts.mart_lookalike_model_fit").df().iloc[0]
@@ -156,7 +253,7 @@ def dbt_models(
     checks are recorded as observations of mart_value_model_fit and mart_lookalike_model_fit."""
     with _profile_points_at(warehouse):
         as_of = context.partition_key if context.has_partition_key else None
-        yield from dbt.cli(dbt_build_args(as_of, config.full_refresh), context=context).stream()
+        yield from with_table_metadata(dbt.cli(dbt_build_args(as_of, config.full_refresh), context=context))
     observed = [(key, read) for key, read, needs in (
         (VALUE_MODEL_FIT, value_model_metadata, {VALUE_MODEL_FIT, VALUE_MODEL_HOLDOUT}),
         (LOOKALIKE_FIT, lookalike_metadata, {LOOKALIKE_FIT})) if needs <= context.selected_asset_keys]

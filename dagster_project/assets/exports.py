@@ -4,6 +4,7 @@ blocking check passed (mart_audience_exports_suite among them)."""
 import dagster as dg
 
 from dagster_project.assets.publish import published_marts
+from dagster_project.config import owners_for
 from dagster_project.exports import write_exports
 from dagster_project.partitions import ONE_DAY_PER_RUN, delivery_days
 from dagster_project.resources import DuckDBWarehouse, ExportFolder
@@ -12,7 +13,7 @@ AUDIENCE_EXPORT_ROWS = dg.AssetKey(["marts", "mart_audience_exports"])
 
 
 @dg.asset(key=["exports", "audience_exports"], group_name="audiences", deps=[AUDIENCE_EXPORT_ROWS, published_marts],
-          kinds={"csv"}, owners=["team:analytics-engineering"], partitions_def=delivery_days,
+          kinds={"csv"}, owners=owners_for("audiences"), partitions_def=delivery_days,
           backfill_policy=ONE_DAY_PER_RUN,
           description="One CSV per audience and channel with only what the channel needs (the address for "
                       "owned channels, SHA-256 hashes for ad platforms) and a JSON manifest each, under "

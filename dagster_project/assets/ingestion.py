@@ -4,6 +4,7 @@ from dataclasses import asdict
 
 import dagster as dg
 
+from dagster_project.config import owners_for
 from dagster_project.ingest.contract import FEEDS
 from dagster_project.ingest.files import SkippedPath, scan_landing
 from dagster_project.ingest.loader import FeedFileResult, ingest_feed_file
@@ -11,6 +12,7 @@ from dagster_project.ingest.manifest import QUARANTINE, FileStatus
 from dagster_project.partitions import ONE_DAY_PER_RUN, delivery_days
 from dagster_project.pii import mask_frame, mask_text
 from dagster_project.resources import DuckDBWarehouse, LandingZone
+from dagster_project.schedules import daily_freshness_policy
 
 SOURCE_DESCRIPTIONS = {
     "crm": "CRM contacts, campaigns and campaign activity (CSV).",
@@ -68,7 +70,8 @@ def build_ingestion_asset(source: str) -> dg.AssetsDefinition:
             key=["raw", table.name],
             group_name="raw",
             kinds={"duckdb"},
-            owners=["team:data-engineering"],
+            owners=owners_for("raw"),
+            freshness_policy=daily_freshness_policy(),
             description=f"{SOURCE_DESCRIPTIONS[source]} Raw rows as delivered in `{ff.filename}`, "
                         "with lineage (_source_file, _source_line, _load_id, _loaded_at).",
             tags={"source": source},

@@ -7,9 +7,11 @@ from pathlib import Path
 import dagster as dg
 
 from dagster_project.assets.dbt import dbt_models
+from dagster_project.config import owners_for
 from dagster_project.partitions import ONE_DAY_PER_RUN, delivery_days
 from dagster_project.publish import PUBLISHED_CORE_TABLES, publish
 from dagster_project.resources import DuckDBWarehouse, ServingDatabase
+from dagster_project.schedules import daily_freshness_policy
 
 PUBLISHED_KEYS = sorted(
     [key for key in dbt_models.keys if key.path[0] == "marts"]
@@ -30,6 +32,7 @@ def _check_results(context: dg.AssetExecutionContext) -> list[dict]:
 
 
 @dg.asset(key=["serving", "published_marts"], group_name="serving", deps=PUBLISHED_KEYS, kinds={"duckdb"},
+          owners=owners_for("serving"), freshness_policy=daily_freshness_policy(),
           partitions_def=delivery_days, backfill_policy=ONE_DAY_PER_RUN,
           description="Copies the checked marts and core tables into a new serving file and renames it over "
                       "MDW_SERVING in one atomic step; BI reads that file read-only.")
