@@ -338,7 +338,8 @@ def print_summary(settings: Settings, result, partition: str) -> None:
             con.close()
     print(f"Warehouse: {settings.warehouse}")
     print(f"Landing:   {settings.landing}")
-    print("Open the Dagster UI: mdw ui   (then http://127.0.0.1:3000)")
+    print("Open the Dagster UI: mdw ui          (then http://127.0.0.1:3000)")
+    print("Open the dashboard:  mdw dashboard   (then http://127.0.0.1:8501)")
 
 
 def cmd_ui(args: argparse.Namespace) -> int:
