@@ -369,7 +369,8 @@ def cmd_dashboard(args: argparse.Namespace) -> int:
     os.environ["STREAMLIT_BROWSER_GATHER_USAGE_STATS"] = "false"
     cmd = [sys.executable, "-m", "streamlit", "run", str(DASHBOARD_APP),
            "--server.address", "127.0.0.1", "--server.port", str(args.port), "--server.headless", "true",
-           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"]
+           "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none",
+           "--client.toolbarMode", "viewer"]  # no Deploy button (it points at Streamlit's cloud)
     print(f"Dashboard on http://127.0.0.1:{args.port}, reading {serving} (read-only)", flush=True)
     os.execvpe(cmd[0], cmd, os.environ)
     return 0  # not reached

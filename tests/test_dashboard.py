@@ -450,7 +450,7 @@ def test_every_page_renders_on_the_tiny_file(app_on, title: str) -> None:
 
 def test_campaigns_page_says_no_data_yet_for_an_empty_mart(app_on) -> None:
     at = app_on("Campaigns and audiences")
-    assert any("No data yet: `mart_campaign_results`" in info.value for info in at.info)
+    assert any("No data yet: nothing in `mart_campaign_results`" in info.value for info in at.info)
 
 
 def test_lookup_page_shows_a_masked_card(app_on) -> None:

@@ -73,7 +73,7 @@ def _source(publish: dict[str, Any], source: str) -> None:
 
 
 def _no_data(table: str, why: str = "") -> None:
-    st.info(f"No data yet: `{table}` has no rows in this publish. {why}".strip())
+    st.info(f"No data yet: nothing in `{table}` for this chart in this publish. {why}".strip())
 
 
 def _cny(value: Any) -> str:
@@ -472,10 +472,15 @@ def satisfaction(settings: DashboardSettings) -> None:
                    "be incomplete.")
 
 
+def _fact(value: Any) -> str:
+    if value is None or (not isinstance(value, str) and pd.isna(value)):
+        return "–"
+    return f"{value:,.4g}" if isinstance(value, float) else str(value)
+
+
 def _facts(title: str, pairs: list[tuple[str, Any]]) -> None:
     st.markdown(f"**{title}**")
-    shown = [(label, "–" if value is None or (not isinstance(value, str) and pd.isna(value)) else str(value))
-             for label, value in pairs]
+    shown = [(label, _fact(value)) for label, value in pairs]
     st.dataframe(pd.DataFrame(shown, columns=["field", "value"]), hide_index=True)
 
 
