@@ -2,6 +2,7 @@
 
 import json
 import os
+import re
 import warnings
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
@@ -161,13 +162,28 @@ def with_table_metadata(invocation: DbtCliInvocation) -> Iterator[Any]:
 
     def enrich(tables: Iterable[Any]) -> Iterator[Any]:
         # dagster-dbt's fetch_row_counts and fetch_column_metadata, on the models' and seeds' events only
-        return DbtEventIterator(iter(tables), invocation).fetch_row_counts().fetch_column_metadata(
+        events = DbtEventIterator(iter(tables), invocation).fetch_row_counts().fetch_column_metadata(
             with_column_lineage=False)
+        return map(with_duckdb_type_names, events)
 
     try:
         yield from attach_to_tables(invocation.stream(), enrich)
     finally:
         close_adapter_connections(invocation)
+
+
+_DBT_STRING_TYPE = re.compile(r"^character varying(\(\d+\))?$")
+
+
+def with_duckdb_type_names(event: Any) -> Any:
+    """dbt names every DuckDB VARCHAR `character varying(256)`: DuckDB's strings have no length, so
+    the column schema shows VARCHAR, as DuckDB itself does."""
+    schema = event.metadata.get("dagster/column_schema")
+    if schema is None:
+        return event
+    columns = [dg.TableColumn(c.name, "VARCHAR" if _DBT_STRING_TYPE.match(c.type) else c.type, c.description,
+                              c.constraints, c.tags) for c in schema.value.columns]
+    return event.with_metadata({**event.metadata, "dagster/column_schema": dg.TableSchema(columns=columns)})
 
 
 def close_adapter_connections(invocation: DbtCliInvocation) -> None:

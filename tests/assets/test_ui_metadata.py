@@ -285,3 +285,13 @@ def test_ingestion_previews_show_no_raw_email_phone_name_or_birth_date(tmp_path)
     assert "1987-**-**" in shown["crm_contacts"] and "X***" in shown["crm_contacts"]
     assert "139****5678" in shown["survey_responses"] and "x***@example.cn" in shown["social_engagements"]
     assert "139****5678" in shown["orders"] and "o***" in shown["social_engagements"]
+
+
+def test_column_types_are_shown_as_duckdb_names_them():
+    from dagster_project.assets.dbt import with_duckdb_type_names
+
+    event = dg.Output(None, metadata={"dagster/column_schema": dg.TableSchema(columns=[
+        dg.TableColumn("customer_key", "character varying(256)", "the key"), dg.TableColumn("orders", "INTEGER")])})
+    columns = with_duckdb_type_names(event).metadata["dagster/column_schema"].value.columns
+    assert [(c.name, c.type, c.description) for c in columns] == [
+        ("customer_key", "VARCHAR", "the key"), ("orders", "INTEGER", None)]
