@@ -25,8 +25,8 @@ import duckdb
 import pytest
 
 from dagster_project.partitions import delivery_days
-from tests.browser.servers import foreign_requests, free_port, graphql, log_tail, mdw_server
 from tests.conftest import settings_env, settings_under
+from tests.servers import foreign_requests, free_port, graphql, log_tail, mdw_server, wait_until_loaded
 
 pytestmark = pytest.mark.e2e
 
@@ -35,9 +35,6 @@ SEED = "value_weights"  # eight rows: the cheapest asset to materialise
 TERMINAL = {"SUCCESS", "FAILURE", "CANCELED"}
 VIEWPORT = {"width": 1600, "height": 1000}
 TIMEOUT_MS = 90_000
-
-LOCATION = """{ workspaceOrError { ... on Workspace { locationEntries { name
-               locationOrLoadError { __typename ... on PythonError { message } } } } } }"""
 
 LATEST_MATERIALIZATION = """
 query($path: [String!]!) {
@@ -61,23 +58,6 @@ TABLE = """table => ({
     heads: [...table.querySelectorAll('thead th, thead td')].map(cell => cell.innerText.trim()),
     rows: [...table.querySelectorAll('tbody tr')].map(tr => [...tr.querySelectorAll('td')].map(td => td.innerText.trim())),
 })"""
-
-
-def _wait_until_loaded(port: int, server, log, timeout: float = 240) -> float:
-    """Seconds until the webserver answers and its code location is loaded."""
-    start = time.monotonic()
-    while time.monotonic() - start < timeout:
-        assert server.poll() is None, f"mdw ui exited:\n{log_tail(log)}"
-        try:
-            entries = graphql(port, LOCATION)["workspaceOrError"]["locationEntries"]
-        except OSError:
-            entries = []
-        loaded = {e["name"]: e["locationOrLoadError"] for e in entries if e["locationOrLoadError"]}
-        if "marketing_dw" in loaded:
-            assert loaded["marketing_dw"]["__typename"] == "RepositoryLocation", loaded["marketing_dw"]
-            return time.monotonic() - start
-        time.sleep(2)
-    raise AssertionError(f"the code location did not load in {timeout:.0f}s:\n{log_tail(log)}")
 
 
 def _latest_materialization(port: int, path: list[str]) -> dict:
@@ -172,7 +152,7 @@ def test_the_dagster_ui_shows_lineage_column_types_and_materialises_from_the_bro
     started = time.monotonic()
 
     with mdw_server(["ui", "--port", str(port)], settings_env(settings), log) as server:
-        loaded = _wait_until_loaded(port, server, log)
+        loaded = wait_until_loaded(port, server, log)
         published = _latest_materialization(port, ["core", "dim_customers"])
         assert published["runId"] == result.run_id  # the UI reads the published run's storage
         schema = {c["name"]: c["type"] for c in published["metadata"]["dagster/column_schema"]["schema"]["columns"]}

@@ -15,8 +15,8 @@ from typing import Any
 import duckdb
 import pytest
 
-from tests.browser.servers import foreign_requests, free_port, log_tail, mdw_server, wait_for_http
 from tests.conftest import settings_env, settings_under
+from tests.servers import foreign_requests, free_port, log_tail, mdw_server, wait_for_http
 
 pytestmark = pytest.mark.e2e
 

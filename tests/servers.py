@@ -1,4 +1,4 @@
-"""Servers the browser tests open: started in a process group of their own on a free loopback
+"""Servers the end-to-end and browser tests open (`mdw ui`, `mdw dashboard`): started in a process group of their own on a free loopback
 port, and stopped by signalling that group (dagster dev and Streamlit both start children)."""
 
 from __future__ import annotations
@@ -92,3 +92,24 @@ def log_tail(log: Path, chars: int = 3000) -> str:
         return log.read_text(encoding="utf-8", errors="replace")[-chars:]
     except OSError:
         return "(no log)"
+
+
+LOCATION = """{ workspaceOrError { ... on Workspace { locationEntries { name
+               locationOrLoadError { __typename ... on PythonError { message } } } } } }"""
+
+
+def wait_until_loaded(port: int, server: subprocess.Popen, log: Path, timeout: float = 240) -> float:
+    """Seconds until `mdw ui`'s webserver answers and its code location is loaded."""
+    start = time.monotonic()
+    while time.monotonic() - start < timeout:
+        assert server.poll() is None, f"mdw ui exited:\n{log_tail(log)}"
+        try:
+            entries = graphql(port, LOCATION)["workspaceOrError"]["locationEntries"]
+        except OSError:
+            entries = []
+        loaded = {e["name"]: e["locationOrLoadError"] for e in entries if e["locationOrLoadError"]}
+        if "marketing_dw" in loaded:
+            assert loaded["marketing_dw"]["__typename"] == "RepositoryLocation", loaded["marketing_dw"]
+            return time.monotonic() - start
+        time.sleep(2)
+    raise AssertionError(f"the code location did not load in {timeout:.0f}s:\n{log_tail(log)}")
