@@ -21,7 +21,9 @@ from typing import Any
 
 import duckdb
 import pandas as pd
+import yaml
 
+from dagster_project.dbt_project import DBT_PROJECT_DIR
 from dagster_project.pii import mask_value
 
 # Display order of values the seeds name (lifecycle_stages, the attribution models); a value not
@@ -30,7 +32,9 @@ LIFECYCLE_ORDER = ["prospect", "new", "active", "at_risk", "dormant", "churned"]
 ATTRIBUTION_MODELS = ["first_touch", "last_touch", "linear", "position_based", "time_decay", "markov"]
 # Columns of personal data the lookup shows; masked with dagster_project.pii unless unmasked.
 PII_COLUMNS = ("display_name", "email", "phone", "first_name", "last_name")
-DEFAULT_COUNTRY_CODE = "86"  # as dbt's var default_country_code, for national phone numbers
+# dbt's var default_country_code, for national phone numbers: the lookup normalises as the warehouse did
+DEFAULT_COUNTRY_CODE = str(yaml.safe_load((DBT_PROJECT_DIR / "dbt_project.yml").read_text(encoding="utf-8"))
+                           ["vars"]["default_country_code"])
 CONTACT_HISTORY_LIMIT = 500
 DECLINING_LIMIT = 50
 VALUE_BINS = 25
