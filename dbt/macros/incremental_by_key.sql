@@ -92,7 +92,7 @@
 
 
 {% macro create_retired_log(model) -%}
-    create table if not exists {{ retired_log(model) }} (retired_value varchar, retired_at timestamp)
+    create table if not exists {{ retired_log(model) }} (retired_value string, retired_at timestamp)
 {%- endmacro %}
 
 
@@ -101,6 +101,12 @@
         insert into {{ retired_log(this) }}
         select distinct {{ column }}, {{ staged_at() }} from {{ this }} where {{ condition }}
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- After the consuming model's build (truncate: Spark tables without Delta take no DELETE). -#}
+{% macro empty_retired_log(model) -%}
+    truncate table {{ retired_log(model) }}
 {%- endmacro %}
 
 

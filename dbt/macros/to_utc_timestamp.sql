@@ -8,8 +8,13 @@
     {{ return(adapter.dispatch('to_utc_timestamp', 'marketing_dw')(column)) }}
 {%- endmacro %}
 
+{#- Spark (session time zone UTC): text with an offset casts to its instant; naive text is local. -#}
 {% macro default__to_utc_timestamp(column) -%}
-    to_utc_timestamp(cast(trim({{ column }}) as timestamp), '{{ var("source_timezone") }}')
+    case
+        when trim({{ column }}) rlike '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$'
+            then cast(trim({{ column }}) as timestamp)
+        else to_utc_timestamp(cast(trim({{ column }}) as timestamp), '{{ var("source_timezone") }}')
+    end
 {%- endmacro %}
 
 {% macro duckdb__to_utc_timestamp(column) -%}

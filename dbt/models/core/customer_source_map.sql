@@ -14,7 +14,7 @@
         "{{ create_retired_log(ref('int_identity_components_resolved')) }}",
         "{% if is_incremental() %}delete from {{ this }} where {{ records_to_remap() }}{% endif %}",
     ],
-    post_hook="delete from {{ retired_log(ref('int_identity_components_resolved')) }}"
+    post_hook="{{ empty_retired_log(ref('int_identity_components_resolved')) }}"
 ) }}
 
 with

@@ -23,7 +23,7 @@
         "{{ create_retired_log(ref('int_identity_edges_unpivoted')) }}",
         "{{ delete_vanished_rows(ref('int_identity_edges_unpivoted'), 'identifier_key') }}",
     ],
-    post_hook="delete from {{ retired_log(ref('int_identity_edges_unpivoted')) }}"
+    post_hook="{{ empty_retired_log(ref('int_identity_edges_unpivoted')) }}"
 ) }}
 
 with
