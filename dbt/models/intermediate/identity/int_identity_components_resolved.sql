@@ -41,8 +41,7 @@
 {%- set scratch = this.schema ~ '.' ~ this.identifier ~ '__cc' -%}
 
 {%- if is_incremental() and execute and flags.WHICH in ['run', 'build'] -%}
-    {%- call statement('affected_nodes') -%}
-        create or replace table {{ scratch }}_nodes as
+    {%- set affected_nodes -%}
         with
         seeds as (
             select identifier_key from {{ ref('int_identity_identifiers_linked') }}
@@ -76,7 +75,8 @@
         select touched.identifier_key as node
         from touched
         where touched.identifier_key in ({{ usable }})
-    {%- endcall -%}
+    {%- endset -%}
+    {%- do replace_table(scratch ~ '_nodes', affected_nodes) -%}
     {%- set nodes_sql = 'select node from ' ~ scratch ~ '_nodes' -%}
     {%- set scoped_edges -%}
         select clean.record_key, clean.identifier_key
