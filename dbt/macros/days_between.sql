@@ -11,6 +11,7 @@
     date_diff('day', {{ start_date }}, {{ end_date }})
 {%- endmacro %}
 
+{#- a bigint, as DuckDB's date_diff gives (Spark's datediff is an int): contracts and parity hold on both -#}
 {% macro spark__days_between(start_date, end_date) -%}
-    datediff({{ end_date }}, {{ start_date }})
+    cast(datediff({{ end_date }}, {{ start_date }}) as bigint)
 {%- endmacro %}
