@@ -3,18 +3,22 @@
 A year of demo history at scale S (365 delivery days) is loaded and built from an empty warehouse
 (`history`); then one more delivery day lands and `mdw run` takes it through the incremental
 path (`daily`); then `mdw run --full-refresh` rebuilds every model from the same raw tables
-(`full`). Each phase is one `mdw run` in its own process: its wall time, and its peak memory, the
-largest resident size of the run's process or any process it started (dbt).
+(`full`). Each phase is one `mdw run` in its own process: its wall time, its peak memory (the
+largest resident size of the run's process or any process it started: dbt), and its peak disk use
+by the warehouse, the serving file and DuckDB's spill files, sampled every few seconds (a scale-10
+full refresh on this machine stopped on a full disk, not on memory).
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import resource
 import shutil
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -25,17 +29,44 @@ HISTORY_DAYS = 365
 START = date(2025, 1, 1)
 
 
-def measure(command: list[str], env: dict[str, str], log: Path) -> dict:
-    """Run `command` in a child process that reports its own children's peak memory."""
+def measure(command: list[str], env: dict[str, str], log: Path, workdir: Path, every: float = 2.0) -> dict:
+    """Run `command` in a child process that reports its own children's peak memory; meanwhile
+    sample the disk use of the DuckDB files in `workdir` (warehouse_bytes)."""
+    peak_disk = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak_disk
+        while True:
+            peak_disk = max(peak_disk, warehouse_bytes(workdir))
+            if stop.wait(every):
+                return
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
     started = time.perf_counter()
-    with log.open("w", encoding="utf-8") as out:
-        done = subprocess.run([sys.executable, "-m", "mdw.bench_daily", json.dumps(command)], env=env,
-                              stdout=out, stderr=subprocess.STDOUT)
+    try:
+        with log.open("w", encoding="utf-8") as out:
+            done = subprocess.run([sys.executable, "-m", "mdw.bench_daily", json.dumps(command)], env=env,
+                                  stdout=out, stderr=subprocess.STDOUT)
+    finally:
+        stop.set()
+        sampler.join()
     seconds = time.perf_counter() - started
     lines = log.read_text(encoding="utf-8").splitlines()
     if done.returncode != 0 or not lines:
         raise RuntimeError(f"{' '.join(command)} failed (exit {done.returncode}); see {log}")
-    return {"seconds": seconds, "peak_mb": json.loads(lines[-1])["peak_mb"]}
+    return {"seconds": seconds, "peak_mb": json.loads(lines[-1])["peak_mb"], "peak_disk_mb": peak_disk / 2**20}
+
+
+def warehouse_bytes(workdir: Path) -> int:
+    """Bytes of the DuckDB files directly in `workdir` (warehouse, its WAL, the serving file and its
+    staging copy) and of the spill files in the warehouse's `.tmp` folder."""
+    total = 0
+    for path in (*workdir.glob("*.duckdb*"), *workdir.glob("*.duckdb.tmp/*")):
+        with contextlib.suppress(FileNotFoundError):  # removed between listing and stat
+            total += path.stat().st_size if path.is_file() else 0
+    return total
 
 
 def _hold_back_last_day(landing: Path, held: Path) -> str:
@@ -78,12 +109,12 @@ def run_daily_benchmark(scale: float, seed: int, workdir: Path, record_to: Path 
            "DAGSTER_HOME": str(workdir / "dagster_home")}
     mdw = [sys.executable, "-m", "mdw.cli", "run", "--no-demo"]
     phases = {}
-    phases["history"] = measure(mdw, env, workdir / "history.log")
+    phases["history"] = measure(mdw, env, workdir / "history.log", workdir)
     print(f"  history ({HISTORY_DAYS} days from an empty warehouse): {_figures(phases['history'])}")
     _deliver(held, landing)
-    phases["daily"] = measure(mdw, env, workdir / "daily.log")
+    phases["daily"] = measure(mdw, env, workdir / "daily.log", workdir)
     print(f"  daily (delivery day {day}, incremental): {_figures(phases['daily'])}")
-    phases["full"] = measure([*mdw, "--full-refresh"], env, workdir / "full.log")
+    phases["full"] = measure([*mdw, "--full-refresh"], env, workdir / "full.log", workdir)
     print(f"  full refresh (same files): {_figures(phases['full'])}")
     ratio = phases["daily"]["seconds"] / phases["full"]["seconds"]
     print(f"  daily / full: {ratio:.1%}")
@@ -96,7 +127,7 @@ def run_daily_benchmark(scale: float, seed: int, workdir: Path, record_to: Path 
 
 
 def _figures(phase: dict) -> str:
-    return f"{phase['seconds']:.1f}s, peak {phase['peak_mb']:,.0f} MB"
+    return f"{phase['seconds']:.1f}s, peak {phase['peak_mb']:,.0f} MB, disk {phase['peak_disk_mb']:,.0f} MB"
 
 
 def _record(record_to: Path, scale: float, day: str, phases: dict, ratio: float) -> None:
@@ -107,11 +138,13 @@ def _record(record_to: Path, scale: float, day: str, phases: dict, ratio: float)
         f"### Daily refresh against a full refresh, scale {scale:g}",
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {_machine()} with `mdw bench daily --scale {scale:g}`. "
         "Each phase is one `mdw run` (ingest, dbt build with every data test, the quality checks, publish, "
-        "exports); peak memory is the largest process of the run (the run itself or dbt).",
+        "exports); peak memory is the largest process of the run (the run itself or dbt); peak disk is "
+        "the warehouse, serving and spill files together, sampled every 2 s (the landing files not counted).",
         "",
-        "| phase | seconds | peak memory |",
-        "|---|---:|---:|",
-        *(f"| {names[name]} | {phase['seconds']:.1f} | {phase['peak_mb']:,.0f} MB |" for name, phase in phases.items()),
+        "| phase | seconds | peak memory | peak disk |",
+        "|---|---:|---:|---:|",
+        *(f"| {names[name]} | {phase['seconds']:.1f} | {phase['peak_mb']:,.0f} MB | {phase['peak_disk_mb']:,.0f} MB |"
+          for name, phase in phases.items()),
         "",
         f"Daily / full refresh: **{ratio:.1%}**.",
     ])
