@@ -11,7 +11,7 @@
 {#- Spark (session time zone UTC): text with an offset casts to its instant; naive text is local. -#}
 {% macro default__to_utc_timestamp(column) -%}
     case
-        when trim({{ column }}) rlike '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$'
+        when trim({{ column }}) rlike '{{ utc_offset_pattern() }}'
             then cast(trim({{ column }}) as timestamp)
         else to_utc_timestamp(cast(trim({{ column }}) as timestamp), '{{ var("source_timezone") }}')
     end
@@ -19,8 +19,14 @@
 
 {% macro duckdb__to_utc_timestamp(column) -%}
     case
-        when regexp_matches(trim({{ column }}), '(Z|[+-][0-9]{2}(:?[0-9]{2})?)$')
+        when regexp_matches(trim({{ column }}), '{{ utc_offset_pattern() }}')
             then timezone('UTC', try_cast(trim({{ column }}) as timestamptz))
         else timezone('UTC', timezone('{{ var("source_timezone") }}', try_cast(trim({{ column }}) as timestamp)))
     end
+{%- endmacro %}
+
+{#- A time of day followed by a UTC offset (Z, +08, +08:00, -0500). The time must be there: a date
+    alone ('2026-03-01') is naive, its last '-01' is no offset. -#}
+{% macro utc_offset_pattern() -%}
+    :[0-9]{2}(:[0-9]{2}([.][0-9]+)?)? *(Z|[+-][0-9]{2}(:?[0-9]{2})?)$
 {%- endmacro %}
