@@ -61,11 +61,17 @@ def _select_list(con: duckdb.DuckDBPyConnection, relation: str) -> str:
     return ", ".join(out)
 
 
-def _write(con: duckdb.DuckDBPyConnection, query: str, params: list, target: Path) -> None:
+def _write(con: duckdb.DuckDBPyConnection, query: str, params: list, target: Path, keep_empty: bool = False) -> int:
+    """Write the query's rows to `target` (beside it first, then renamed over it); returns the row
+    count. With no rows and not keep_empty, nothing is left behind and `target` is untouched."""
     target.parent.mkdir(parents=True, exist_ok=True)
     scratch = target.with_name(f".{target.name}.tmp")
-    con.execute(f"copy ({query}) to '{scratch}' (format parquet)", params)
-    os.replace(scratch, target)
+    rows = con.execute(f"copy ({query}) to '{scratch}' (format parquet)", params).fetchone()[0]
+    if rows or keep_empty:
+        os.replace(scratch, target)
+    else:
+        scratch.unlink()
+    return rows
 
 
 def _remove(path: Path) -> bool:
@@ -89,34 +95,33 @@ def sync_raw_parquet(con: duckdb.DuckDBPyConnection, root: Path) -> SyncResult:
         [synced_through, synced_through]).fetchall()
     result = SyncResult()
     tables = raw_tables_by_source()
+    columns = {t: _select_list(con, f"raw.{ident(t)}") for source_tables in tables.values() for t in source_tables}
     for source, day in touched:
         for table in tables.get(source, []):
-            relation = f"raw.{ident(table)}"
             target = root / table / f"{day}.parquet"
-            query = f"select {_select_list(con, relation)} from {relation} where _source_file like ? order by _source_file, _source_line"
-            pattern = f"{source}/{day}/%"
-            if con.execute(f"select count(*) from {relation} where _source_file like ?", [pattern]).fetchone()[0]:
-                _write(con, query, [pattern], target)
+            query = (f"select {columns[table]} from raw.{ident(table)} where _source_file like ? "
+                     "order by _source_file, _source_line")
+            if _write(con, query, [f"{source}/{day}/%"], target):
                 result.files_written += 1
-            else:
+            else:  # no row of that day left: no file
                 result.files_removed += _remove(target)
             result.days.setdefault(table, []).append(day)
-    for table in (t for source_tables in tables.values() for t in source_tables):
-        _keep_columns(con, root / table, f"raw.{ident(table)}", result)
+    for table, select_list in columns.items():
+        _keep_columns(con, root / table, f"select {select_list} from raw.{ident(table)} limit 0", result)
     for relation in (MANIFEST, QUARANTINE):
         _write(con, f"select {_select_list(con, relation)} from {relation} order by all", [],
-               root / relation.split(".")[1] / WHOLE_FILE)
+               root / relation.split(".")[1] / WHOLE_FILE, keep_empty=True)
         result.files_written += 1
     if newest is not None:
         mark_file.write_text(newest)
     return result
 
 
-def _keep_columns(con: duckdb.DuckDBPyConnection, folder: Path, relation: str, result: SyncResult) -> None:
+def _keep_columns(con: duckdb.DuckDBPyConnection, folder: Path, no_rows: str, result: SyncResult) -> None:
     """A table folder holds an empty file with the table's columns exactly while it has no day file."""
     days = [p for p in folder.glob("*.parquet") if p.name != EMPTY_FILE] if folder.exists() else []
     if days:
         result.files_removed += _remove(folder / EMPTY_FILE)
     elif not (folder / EMPTY_FILE).exists():
-        _write(con, f"select {_select_list(con, relation)} from {relation} limit 0", [], folder / EMPTY_FILE)
+        _write(con, no_rows, [], folder / EMPTY_FILE, keep_empty=True)
         result.files_written += 1
