@@ -3,8 +3,9 @@
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
-from dagster_project.assets.dbt import dbt_models, dbt_project
+from dagster_project.assets.dbt import DbtBuildOptions, dbt_project, dbt_steps
 from dagster_project.assets.exports import audience_exports
+from dagster_project.assets.fitted import fitted_assets
 from dagster_project.assets.ingestion import ingestion_assets
 from dagster_project.assets.publish import published_marts
 from dagster_project.assets.quality import quality_checks
@@ -20,7 +21,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
     """Definitions wired to one set of paths (tests build their own on temporary folders)."""
     return dg.Definitions(
         # code references: each asset links to the Python that defines it (dbt assets also to their SQL)
-        assets=dg.with_source_code_references([*ingestion_assets, dbt_models, published_marts, audience_exports]),
+        assets=dg.with_source_code_references([*ingestion_assets, *dbt_steps, *fitted_assets, published_marts, audience_exports]),
         asset_checks=quality_checks,
         jobs=[daily_refresh_job],
         schedules=[daily_refresh_schedule],
@@ -37,6 +38,7 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             # dbt through `mdw-dbt`, which dies with the run's process (no orphan holding the warehouse)
             "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir),
                                   dbt_executable=dbt_executable()),
+            "dbt_build": DbtBuildOptions.configure_at_launch(),
         },
         executor=dg.in_process_executor,
     )

@@ -180,7 +180,7 @@ def _run_days(settings: Settings, days: list[str], launched_by: str, full_refres
             print(f"Removed {path.name}, left behind by a publish that did not finish.")
         run_config: dict = {"loggers": {"console": {"config": {"log_level": "INFO"}}}}
         if full_refresh:
-            run_config["ops"] = {"dbt_models": {"config": {"full_refresh": True}}}
+            run_config["resources"] = {"dbt_build": {"config": {"full_refresh": True}}}
         for partition in partitions:
             run = runs.create_run(instance, run_config, partition, tags={"launched_by": launched_by})
             result = runs.execute(instance, run)

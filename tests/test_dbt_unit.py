@@ -12,6 +12,7 @@ import subprocess
 import duckdb
 import pytest
 
+from dagster_project.assets.fitted import FITTED_TABLES, create_empty_duckdb
 from dagster_project.config import DBT_PROJECT_DIR
 from dagster_project.dbt_child import real_dbt
 from dagster_project.ingest.manifest import ensure_raw_schema
@@ -24,11 +25,14 @@ def _dbt(*args: str, env: dict) -> subprocess.CompletedProcess:
 
 @pytest.fixture(scope="module")
 def dbt_env(tmp_path_factory):
-    """A warehouse with empty raw tables, the seeds, and every model built --empty."""
+    """A warehouse with empty raw tables and tables fitted in Python, the seeds, and every model built
+    --empty."""
     root = tmp_path_factory.mktemp("dbt_unit")
     warehouse = root / "unit.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         ensure_raw_schema(con)
+        for table in FITTED_TABLES:  # written by Dagster assets, read by dbt as sources
+            create_empty_duckdb(con, table)
     env = {**os.environ, "MDW_WAREHOUSE": str(warehouse), "DBT_SEND_ANONYMOUS_USAGE_STATS": "false",
            "DBT_TARGET_PATH": str(root / "target"), "DBT_LOG_PATH": str(root / "logs")}
     for step in (("seed",), ("run", "--empty")):  # seeds whole: unit tests read the seeds they do not mock

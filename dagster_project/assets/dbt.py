@@ -12,7 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import dagster as dg
-import pandas as pd
 import yaml
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliInvocation, DbtCliResource, dbt_assets
 from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
@@ -36,8 +35,18 @@ LAYER_GROUPS = {"staging": "staging", "core": "core"}
 DOMAIN_GROUPS = {"identity": "core", "segments": "segments", "channels": "channels", "audiences": "audiences"}
 
 
+FITTED_SOURCES = ("fitted_marts", "fitted_intermediate")  # written by dagster_project/assets/fitted.py
+
+
+def fitted_keys(manifest: Mapping[str, Any]) -> set[dg.AssetKey]:
+    """The asset keys of the tables fitted in Python (the dbt sources FITTED_SOURCES)."""
+    return {dg.AssetKey([source["schema"], source["name"]]) for source in manifest["sources"].values()
+            if source["source_name"] in FITTED_SOURCES}
+
+
 class WarehouseTranslator(DagsterDbtTranslator):
-    """dbt folders -> asset groups; dbt sources -> the raw.<table> keys the ingestion assets own;
+    """dbt folders -> asset groups; dbt sources -> the <schema>.<table> keys of the assets that write
+    them (raw.<table>: ingestion; the tables fitted in Python: dagster_project/assets/fitted.py);
     owners by group (MDW_ASSET_OWNERS) unless the model's YAML names them (`meta: dagster: owners`);
     a description on every dbt test's asset check (dagster_project.dbt_test_descriptions)."""
 
@@ -47,8 +56,8 @@ class WarehouseTranslator(DagsterDbtTranslator):
         self._owners = asset_owners() if owners is None else owners
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
-        if dbt_resource_props["resource_type"] == "source":
-            return dg.AssetKey(["raw", dbt_resource_props["name"]])
+        if dbt_resource_props["resource_type"] == "source":  # raw.<table>, or a table fitted in Python
+            return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
         return super().get_asset_key(dbt_resource_props)
 
     def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
@@ -70,7 +79,13 @@ class WarehouseTranslator(DagsterDbtTranslator):
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
         if spec is None:
             return None
-        description = describe_test(manifest["nodes"][unique_id], manifest, self.project_vars)
+        test = manifest["nodes"][unique_id]
+        description = describe_test(test, manifest, self.project_vars)
+        if spec.asset_key in fitted_keys(manifest):
+            # a table fitted in Python, checked by the dbt step after the one that feeds it: were the
+            # check blocking, the assets downstream of the table would have to wait for that later
+            # step (a cycle). A failed test still fails its dbt step, and so stops the publish.
+            return spec._replace(description=description, blocking=False)
         return spec._replace(description=description)
 
     @cached_property
@@ -85,16 +100,14 @@ class WarehouseTranslator(DagsterDbtTranslator):
 warnings.filterwarnings("ignore", category=dg.BetaWarning, message=r"(Function `with_source_code_references`|"
                         r"Class `(CodeReferencesMetadataValue|LocalFileCodeReference)`) is currently in beta")
 translator = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True,
+                                                                       enable_source_tests_as_checks=True,
                                                                        enable_code_references=True))
 
 
-VALUE_MODEL_FIT = dg.AssetKey(["marts", "mart_value_model_fit"])
-VALUE_MODEL_HOLDOUT = dg.AssetKey(["marts", "mart_value_model_holdout"])
-LOOKALIKE_FIT = dg.AssetKey(["marts", "mart_lookalike_model_fit"])
-
-
-class DbtBuildConfig(dg.Config):
-    """Run configuration of the dbt build."""
+class DbtBuildOptions(dg.ConfigurableResource):
+    """How a run builds the dbt models, set once per run (the launchpad's `resources: dbt_build`):
+    the job runs the dbt asset in several steps (before and after the tables fitted in Python), and
+    each of them reads it."""
 
     full_refresh: bool = Field(
         default=False,
@@ -107,12 +120,13 @@ def dbt_build_args(as_of: str | None, full_refresh: bool = False) -> list[str]:
     """`dbt build` as of a date (the run's partition; refused early when it is not a date), with
     `--full-refresh` when asked.
 
-    Tests run only when every model they read is built (`cautious` indirect selection): a subset
-    launched from the UI would otherwise run, say, a relationships test against a model it did not
-    build and fail on a missing table. dbt unit tests check the SQL, not the data: they run in the
+    A test runs when every model it reads is built in this invocation or upstream of one that is
+    (`buildable` indirect selection): a relationships test from a mart to dim_customers runs with
+    the mart, in whichever step builds it, while a subset launched from the UI never runs a test
+    against a model it neither built nor needed (it may not exist yet). dbt unit tests check the SQL, not the data: they run in the
     test suite's fast tier and CI (`dbt test --select test_type:unit`), not in every refresh, as
     dbt recommends for production builds."""
-    build = ["build", "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test"]
+    build = ["build", "--indirect-selection", "buildable", "--exclude-resource-type", "unit_test"]
     if full_refresh:
         build.append("--full-refresh")
     if not as_of:
@@ -222,58 +236,33 @@ def attach_to_tables(events: Iterable[Any], enrich: Callable[[Iterable[Any]], It
         raise error
 
 
-def lookalike_metadata(con) -> dict[str, Any]:
-    """The look-alike model's holdout check (AUC, top-decile lift), for the Dagster UI."""
-    fit = con.execute("select * from marts.mart_lookalike_model_fit").df().iloc[0]
-    metadata: dict[str, Any] = {"status": str(fit["status"]) + (f": {fit['message']}" if pd.notna(fit["message"]) else "")}
-    for name in ("auc", "top_decile_lift", "test_best_share"):
-        if pd.notna(fit[name]):
-            metadata[name] = dg.MetadataValue.float(round(float(fit[name]), 4))
-    for name in ("train_customers", "test_customers"):
-        if pd.notna(fit[name]):
-            metadata[name] = int(fit[name])
-    return metadata
+# The job builds the dbt project in three steps around the tables fitted in Python
+# (dagster_project/assets/fitted.py), which dbt reads as the sources fitted_marts and
+# fitted_intermediate: everything they do not feed; then what reads the value model and the Markov
+# attribution (customer value, decline, profile, channel attribution, the look-alike features);
+# then what reads the look-alike model (the audiences).
+AFTER_LOOKALIKE = "source:fitted_marts.mart_prospect_scores+ source:fitted_marts.mart_lookalike_model_fit+"
+DBT_STEPS = {
+    "dbt_models": ("fqn:*", "source:fitted_marts+ source:fitted_intermediate+"),
+    "dbt_models_after_fits": ("source:fitted_marts+ source:fitted_intermediate+", AFTER_LOOKALIKE),
+    "dbt_models_after_lookalike": (AFTER_LOOKALIKE, ""),
+}
 
 
-def value_model_metadata(con) -> dict[str, Any]:
-    """The value model's fitted parameters, log-likelihoods and holdout check, for the Dagster UI."""
-    metadata: dict[str, Any] = {}
-    fits = con.execute("select * from marts.mart_value_model_fit order by fit desc").df()
-    for fit in fits.to_dict("records"):
-        prefix = fit["fit"]
-        metadata[f"{prefix}_status"] = str(fit["status"]) + (f": {fit['message']}" if pd.notna(fit["message"]) else "")
-        if fit["status"] == "fitted":
-            for name in ("r", "alpha", "a", "b", "bgnbd_log_likelihood", "p", "q", "v", "gamma_gamma_log_likelihood"):
-                metadata[f"{prefix}_{name}"] = dg.MetadataValue.float(round(float(fit[name]), 6))
-            metadata[f"{prefix}_customers"] = int(fit["customers"])
-    holdout = con.execute("select * from marts.mart_value_model_holdout").df()
-    if not holdout.empty:
-        overall = holdout[holdout["frequency_group"] == "all"].iloc[0]
-        metadata["holdout_predicted_purchases"] = float(overall["predicted_purchases"])
-        metadata["holdout_actual_purchases"] = int(overall["actual_purchases"])
-        metadata["holdout_error_share"] = float(overall["error_share"])
-        metadata["holdout_by_frequency_group"] = dg.MetadataValue.md(holdout.to_markdown(index=False))
-    return metadata
+def _dbt_step(name: str, select: str, exclude: str) -> dg.AssetsDefinition:
+    @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
+                name=name, select=select, exclude=exclude or None, partitions_def=delivery_days,
+                backfill_policy=ONE_DAY_PER_RUN)
+    def step(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse,
+             dbt_build: DbtBuildOptions) -> Iterator[Any]:
+        """Builds (runs and tests) the selected dbt models as of the run's partition (a delivery
+        day): incremental models process what changed since their last build, unless the run asks
+        for a full refresh. dbt tests are reported as asset checks."""
+        with _profile_points_at(warehouse):
+            as_of = context.partition_key if context.has_partition_key else None
+            yield from with_table_metadata(dbt.cli(dbt_build_args(as_of, dbt_build.full_refresh), context=context))
+
+    return step
 
 
-@dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
-            name="dbt_models", partitions_def=delivery_days,
-            backfill_policy=ONE_DAY_PER_RUN)
-def dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse, config: DbtBuildConfig
-) -> Iterator[Any]:
-    """Builds (runs and tests) the selected dbt models as of the run's partition (a delivery day):
-    incremental models process what changed since their last build, unless the run asks for a
-    full refresh. dbt tests are reported as asset checks.
-    After a build that fitted the value model or the look-alike model, their parameters and holdout
-    checks are recorded as observations of mart_value_model_fit and mart_lookalike_model_fit."""
-    with _profile_points_at(warehouse):
-        as_of = context.partition_key if context.has_partition_key else None
-        yield from with_table_metadata(dbt.cli(dbt_build_args(as_of, config.full_refresh), context=context))
-    observed = [(key, read) for key, read, needs in (
-        (VALUE_MODEL_FIT, value_model_metadata, {VALUE_MODEL_FIT, VALUE_MODEL_HOLDOUT}),
-        (LOOKALIKE_FIT, lookalike_metadata, {LOOKALIKE_FIT})) if needs <= context.selected_asset_keys]
-    if observed:
-        with warehouse.connect() as con:
-            for key, read in observed:
-                yield dg.AssetObservation(asset_key=key, metadata=read(con))
+dbt_steps = [_dbt_step(name, select, exclude) for name, (select, exclude) in DBT_STEPS.items()]

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from dagster_project.assets.dbt import dbt_models
+from dagster_project.assets.dbt import dbt_steps
+from dagster_project.assets.fitted import FITTED_TABLES
 from dagster_project.config import owners_for
 from dagster_project.partitions import ONE_DAY_PER_RUN, delivery_days
 from dagster_project.publish import PUBLISHED_CORE_TABLES, publish
@@ -14,7 +15,8 @@ from dagster_project.resources import DuckDBWarehouse, ServingDatabase
 from dagster_project.schedules import daily_freshness_policy
 
 PUBLISHED_KEYS = sorted(
-    [key for key in dbt_models.keys if key.path[0] == "marts"]
+    [key for step in dbt_steps for key in step.keys if key.path[0] == "marts"]
+    + [table.key for table in FITTED_TABLES if table.schema == "marts"]
     + [dg.AssetKey(["core", name]) for name in PUBLISHED_CORE_TABLES],
     key=lambda key: key.to_user_string(),
 )

@@ -23,7 +23,7 @@ def test_schedule_requests_the_partition_of_the_day_before_the_run():
     context = dg.build_schedule_context(scheduled_execution_time=when, repository_def=defs.get_repository_def())
     request = schedule.evaluate_tick(context).run_requests[0]
     assert request.partition_key == "2026-02-28"
-    build = ["build", "--indirect-selection", "cautious", "--exclude-resource-type", "unit_test"]
+    build = ["build", "--indirect-selection", "buildable", "--exclude-resource-type", "unit_test"]
     assert dbt_build_args("2026-02-28") == [*build, "--vars", '{"as_of": "2026-02-28"}']
     assert dbt_build_args("2026-02-28", full_refresh=True) == [*build, "--full-refresh", "--vars",
                                                                '{"as_of": "2026-02-28"}']

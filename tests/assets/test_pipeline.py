@@ -89,11 +89,12 @@ def test_daily_job_builds_staging_and_is_idempotent(settings, published):
         full_fit = con.execute("select status, r, a, customers from marts.mart_value_model_fit "
                                "where fit = 'full'").fetchone()
         assert full_fit[0] == "fitted" and full_fit[1] > 0 and full_fit[2] > 0
-    fit_observations = [e.asset_observation_data.asset_observation.metadata for e in result.all_events
-                        if e.event_type_value == "ASSET_OBSERVATION"
-                        and e.asset_key == dg.AssetKey(["marts", "mart_value_model_fit"])]
-    assert fit_observations[0]["full_status"].value == "fitted"
-    assert fit_observations[0]["full_r"].value == pytest.approx(full_fit[1], rel=1e-4)
+    # the fitted asset shows its parameters in the UI
+    fit_metadata = [e.materialization.metadata for e in result.all_events
+                    if e.event_type_value == "ASSET_MATERIALIZATION"
+                    and e.asset_key == dg.AssetKey(["marts", "mart_value_model_fit"])]
+    assert fit_metadata[0]["full_status"].value == "fitted"
+    assert fit_metadata[0]["full_r"].value == pytest.approx(full_fit[1], rel=1e-4)
     _assert_channel_marts(settings.warehouse, meta)
     _assert_audiences(settings, meta)
     # identity quality on the small demo, against the generator's ground truth. At this size a

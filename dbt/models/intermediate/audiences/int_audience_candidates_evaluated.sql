@@ -27,7 +27,7 @@ brand_loyalty as (
 ),
 
 prospect_scores as (
-    select * from {{ ref('mart_prospect_scores') }}
+    select * from {{ source('fitted_marts', 'mart_prospect_scores') }}
 ),
 
 definitions as (

@@ -18,7 +18,7 @@ journey_touches as (
 ),
 
 markov as (
-    select * from {{ ref('mart_attribution_markov') }}
+    select * from {{ source('fitted_marts', 'mart_attribution_markov') }}
 ),
 
 contribution as (

@@ -17,7 +17,7 @@ lifecycle as (
 ),
 
 predicted as (
-    select * from {{ ref('int_customer_value_predicted') }}
+    select * from {{ source('fitted_intermediate', 'int_customer_value_predicted') }}
 ),
 
 ranked as (

@@ -18,7 +18,7 @@ summary as (
 ),
 
 predicted as (
-    select * from {{ ref('int_customer_value_predicted') }}
+    select * from {{ source('fitted_intermediate', 'int_customer_value_predicted') }}
 ),
 
 engagements as (

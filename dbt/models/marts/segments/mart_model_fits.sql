@@ -1,0 +1,67 @@
+{#-
+    One row per statistical model fitted for this run (dagster_project/assets/fitted.py): the
+    value model's full and calibration fits and the look-alike model, each with its status, the
+    customers it was fitted on and its holdout measure (for the value model's calibration fit the
+    relative error of the predicted holdout purchases over all customers; for the look-alike model
+    the AUC on the test buyers). One place for BI to see whether today's predictions and scores
+    rest on a model that fitted and held up.
+-#}
+with
+
+value_fits as (
+    select * from {{ source('fitted_marts', 'mart_value_model_fit') }}
+),
+
+value_holdout as (
+    select * from {{ source('fitted_marts', 'mart_value_model_holdout') }}
+    where frequency_group = 'all'
+),
+
+lookalike_fit as (
+    select * from {{ source('fitted_marts', 'mart_lookalike_model_fit') }}
+),
+
+value_rows as (
+    select
+        value_fits.as_of_date,
+        value_fits.status,
+        value_fits.message,
+        value_fits.customers,
+        concat('value_model_', value_fits.fit) as model_name,
+        case when value_fits.fit = 'calibration' then 'error_share' end as holdout_measure,
+        case when value_fits.fit = 'calibration' then value_holdout.error_share end as holdout_value
+    from value_fits
+    left join value_holdout on value_fits.fit = 'calibration'
+),
+
+lookalike_rows as (
+    select
+        'lookalike_model' as model_name,
+        as_of_date,
+        status,
+        message,
+        train_customers as customers,
+        'auc' as holdout_measure,
+        auc as holdout_value
+    from lookalike_fit
+)
+
+select
+    model_name,
+    as_of_date,
+    status,
+    message,
+    cast(customers as bigint) as customers,
+    holdout_measure,
+    cast(holdout_value as double) as holdout_value
+from value_rows
+union all
+select
+    model_name,
+    as_of_date,
+    status,
+    message,
+    cast(customers as bigint) as customers,
+    holdout_measure,
+    cast(holdout_value as double) as holdout_value
+from lookalike_rows
