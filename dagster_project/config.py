@@ -31,6 +31,11 @@ class Settings:
     duckdb_memory_limit: str = ""  # e.g. "8GB"; empty: DEFAULT_MEMORY_SHARE of the memory
     duckdb_threads: int = 0  # 0: every core
     duckdb_temp_directory: Path | None = None  # spill folder; None: beside the warehouse file
+    # what builds the dbt models (docs/scale-out.md): the embedded DuckDB, or Spark through dbt-spark,
+    # reading the raw layer as Parquet files the loader writes under raw_parquet
+    engine: str = "duckdb"
+    raw_parquet: Path = Path("data/raw_parquet")
+    spark_warehouse: Path = Path("data/spark/warehouse")  # Spark's tables and its local catalog
 
     @property
     def duckdb_config(self) -> dict[str, str | int]:
@@ -112,6 +117,17 @@ def _path(name: str, default: str) -> Path:
     return path if path.is_absolute() else (Path.cwd() / path).resolve()
 
 
+ENGINES = ("duckdb", "spark")
+
+
+def engine_setting(value: str | None = None) -> str:
+    """MDW_ENGINE (or `value`): duckdb (default) or spark."""
+    value = (os.environ.get("MDW_ENGINE", "") if value is None else value).strip().lower() or "duckdb"
+    if value not in ENGINES:
+        raise ValueError(f"MDW_ENGINE must be one of {', '.join(ENGINES)}, got {value!r}")
+    return value
+
+
 def get_settings() -> Settings:
     """Current settings; read at call time so tests can point the warehouse elsewhere."""
     return Settings(
@@ -126,6 +142,9 @@ def get_settings() -> Settings:
         duckdb_memory_limit=os.environ.get("MDW_DUCKDB_MEMORY_LIMIT", "").strip(),
         duckdb_threads=int(os.environ.get("MDW_DUCKDB_THREADS") or 0),
         duckdb_temp_directory=_path("MDW_DUCKDB_TEMP_DIR", "") if os.environ.get("MDW_DUCKDB_TEMP_DIR") else None,
+        engine=engine_setting(),
+        raw_parquet=_path("MDW_RAW_PARQUET", "data/raw_parquet"),
+        spark_warehouse=_path("MDW_SPARK_WAREHOUSE", "data/spark/warehouse"),
     )
 
 
@@ -153,6 +172,10 @@ def export_environment(settings: Settings | None = None) -> Settings:
     os.environ["MDW_SERVING"] = str(settings.serving)
     os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
     os.environ["MDW_EXPORTS"] = str(settings.exports)
+    # the dbt profile's target, and where Spark finds the raw layer and keeps its tables
+    os.environ["MDW_ENGINE"] = settings.engine
+    os.environ["MDW_RAW_PARQUET"] = str(settings.raw_parquet)
+    os.environ["MDW_SPARK_WAREHOUSE"] = str(settings.spark_warehouse)
     # dbt's profile reads these (its spill folder defaults to <MDW_WAREHOUSE>.tmp unless set)
     config = settings.duckdb_config
     os.environ["MDW_DUCKDB_MEMORY_LIMIT"] = str(config["memory_limit"])

@@ -29,7 +29,8 @@ def build_definitions(settings: Settings) -> dg.Definitions:
         resources={
             "warehouse": DuckDBWarehouse(path=str(settings.warehouse), memory_limit=settings.duckdb_memory_limit,
                                          threads=settings.duckdb_threads,
-                                         temp_directory=str(settings.duckdb_temp_directory or "")),
+                                         temp_directory=str(settings.duckdb_temp_directory or ""),
+                                         engine=settings.engine, raw_parquet=str(settings.raw_parquet)),
             "landing": LandingZone(path=str(settings.landing), delivery_rule=settings.delivery_rule,
                                    quiet_minutes=settings.delivery_quiet_minutes,
                                    expected_sources=list(settings.delivery_sources)),

@@ -28,6 +28,9 @@ class DuckDBWarehouse(dg.ConfigurableResource):
     threads: int = Field(default=0, description="DuckDB threads (MDW_DUCKDB_THREADS); 0: every core")
     temp_directory: str = Field(default="", description="where DuckDB spills (MDW_DUCKDB_TEMP_DIR); "
                                 "empty: <warehouse>.tmp")
+    engine: str = Field(default="duckdb", description="what builds the dbt models (MDW_ENGINE): duckdb, or spark, "
+                        "which reads the raw tables of this file as Parquet under raw_parquet")
+    raw_parquet: str = Field(default="", description="the raw layer as Parquet for Spark (MDW_RAW_PARQUET)")
 
     @property
     def duckdb_config(self) -> dict[str, str | int]:

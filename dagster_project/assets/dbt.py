@@ -140,13 +140,15 @@ def dbt_build_args(as_of: str | None, full_refresh: bool = False) -> list[str]:
 
 @contextmanager
 def _profile_points_at(warehouse: DuckDBWarehouse):
-    """dbt's profile reads MDW_WAREHOUSE and the MDW_DUCKDB_* settings: give the dbt process this
-    run's warehouse (an absolute path: dbt runs in the project folder) and its DuckDB memory limit,
-    threads and spill folder, for the duration of the build only."""
+    """dbt's profile reads MDW_ENGINE (its target), MDW_WAREHOUSE and the MDW_DUCKDB_* settings: give
+    the dbt process this run's engine, warehouse (an absolute path: dbt runs in the project folder)
+    and its DuckDB memory limit, threads and spill folder, for the duration of the build only."""
     config = warehouse.duckdb_config
-    values = {"MDW_WAREHOUSE": str(Path(warehouse.path).resolve()),
+    values = {"MDW_ENGINE": warehouse.engine, "MDW_WAREHOUSE": str(Path(warehouse.path).resolve()),
               "MDW_DUCKDB_MEMORY_LIMIT": str(config["memory_limit"]), "MDW_DUCKDB_THREADS": str(config["threads"]),
               "MDW_DUCKDB_TEMP_DIR": str(config["temp_directory"])}
+    if warehouse.raw_parquet:
+        values["MDW_RAW_PARQUET"] = str(Path(warehouse.raw_parquet).resolve())
     before = {name: os.environ.get(name) for name in values}
     os.environ.update(values)
     try:
@@ -257,10 +259,17 @@ def _dbt_step(name: str, select: str, exclude: str) -> dg.AssetsDefinition:
              dbt_build: DbtBuildOptions) -> Iterator[Any]:
         """Builds (runs and tests) the selected dbt models as of the run's partition (a delivery
         day): incremental models process what changed since their last build, unless the run asks
-        for a full refresh. dbt tests are reported as asset checks."""
+        for a full refresh. dbt tests are reported as asset checks.
+
+        On Spark every build is a full refresh (Parquet tables take no DELETE: docs/scale-out.md;
+        the key registry and the audience snapshots keep their rows through it), and the tables'
+        row counts and columns are not read back: dagster-dbt would start Spark in this process,
+        and the local catalog admits one process at a time."""
+        spark = warehouse.engine == "spark"
         with _profile_points_at(warehouse):
             as_of = context.partition_key if context.has_partition_key else None
-            yield from with_table_metadata(dbt.cli(dbt_build_args(as_of, dbt_build.full_refresh), context=context))
+            invocation = dbt.cli(dbt_build_args(as_of, dbt_build.full_refresh or spark), context=context)
+            yield from invocation.stream() if spark else with_table_metadata(invocation)
 
     return step
 

@@ -6,14 +6,16 @@ a source (dbt/models/*/_fitted__sources.yml, where its description, columns and 
 dbt tests run in the dbt build as checks of this asset. These used to be dbt Python models, which
 dbt-spark's session mode cannot run: as assets they run the same code on either engine.
 
-The job holds one dbt multi-asset; Dagster splits it around these assets (one dbt invocation for
-the models upstream, one for those downstream).
+The job builds the dbt project in the steps of DBT_STEPS (dagster_project/assets/dbt.py) around
+these assets. On Spark each runs in a child process on Spark's catalog (dagster_project/spark.py).
 """
 
 import json
+import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cache
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -24,6 +26,7 @@ from dagster_project.config import owners_for
 from dagster_project.dbt_project import dbt_project
 from dagster_project.partitions import ONE_DAY_PER_RUN, delivery_days
 from dagster_project.resources import DuckDBWarehouse
+from dagster_project.spark import run_child
 from mdw_stats import tables
 
 
@@ -165,9 +168,15 @@ def _asset(table: FittedTable) -> dg.AssetsDefinition:
               description=" ".join(source["description"].split()), partitions_def=delivery_days,
               backfill_policy=ONE_DAY_PER_RUN)
     def fitted(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
-        with warehouse.connect() as con:
-            frame = fit_table(table, lambda relation: con.execute(f"select * from {relation}").df())
-            write_duckdb(con, table, frame)
+        if warehouse.engine == "spark":  # in a child process, on Spark's catalog (dagster_project/spark.py)
+            with tempfile.TemporaryDirectory(prefix="mdw-fitted-") as scratch:
+                result = Path(scratch) / "result.parquet"
+                run_child("fit", table.name, str(result))
+                frame = pd.read_parquet(result)
+        else:
+            with warehouse.connect() as con:
+                frame = fit_table(table, lambda relation: con.execute(f"select * from {relation}").df())
+                write_duckdb(con, table, frame)
         metadata = {"dagster/row_count": len(frame), "dagster/column_schema": _column_schema(table),
                     **(table.describe(frame) if table.describe else {})}
         return dg.MaterializeResult(metadata=metadata)

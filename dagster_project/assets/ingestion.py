@@ -1,6 +1,7 @@
 """One ingestion asset per source feed: landing files -> raw.<table> in the warehouse."""
 
 from dataclasses import asdict
+from pathlib import Path
 
 import dagster as dg
 
@@ -9,6 +10,7 @@ from dagster_project.ingest.contract import FEEDS
 from dagster_project.ingest.files import SkippedPath, scan_landing
 from dagster_project.ingest.loader import FeedFileResult, ingest_feed_file
 from dagster_project.ingest.manifest import QUARANTINE, FileStatus
+from dagster_project.ingest.raw_parquet import sync_raw_parquet
 from dagster_project.partitions import ONE_DAY_PER_RUN, delivery_days
 from dagster_project.pii import mask_frame, mask_text
 from dagster_project.resources import DuckDBWarehouse, LandingZone
@@ -107,6 +109,10 @@ def build_ingestion_asset(source: str) -> dg.AssetsDefinition:
                     f"{sum(result.rows.values())} rows, {result.quarantined} quarantined, {result.seconds:.1f}s"
                 )
                 results.append(result)
+            if warehouse.engine == "spark":  # Spark reads the raw layer as Parquet (ingest/raw_parquet.py)
+                synced = sync_raw_parquet(con, Path(warehouse.raw_parquet))
+                context.log.info(f"Parquet raw layer: {synced.files_written} file(s) written, "
+                                 f"{synced.files_removed} removed, under {warehouse.raw_parquet}")
             listed = {"skipped_paths": dg.MetadataValue.json([asdict(s) for s in skipped])}
             outputs = [
                 dg.MaterializeResult(asset_key=["raw", table.name], metadata={
