@@ -26,42 +26,27 @@ value_rows as (
         value_fits.as_of_date,
         value_fits.status,
         value_fits.message,
-        value_fits.customers,
+        cast(value_fits.customers as bigint) as customers,
         concat('value_model_', value_fits.fit) as model_name,
         case when value_fits.fit = 'calibration' then 'error_share' end as holdout_measure,
-        case when value_fits.fit = 'calibration' then value_holdout.error_share end as holdout_value
+        cast(case when value_fits.fit = 'calibration' then value_holdout.error_share end as double)
+            as holdout_value
     from value_fits
     left join value_holdout on value_fits.fit = 'calibration'
 ),
 
 lookalike_rows as (
     select
-        'lookalike_model' as model_name,
         as_of_date,
         status,
         message,
-        train_customers as customers,
+        cast(train_customers as bigint) as customers,
+        'lookalike_model' as model_name,
         'auc' as holdout_measure,
-        auc as holdout_value
+        cast(auc as double) as holdout_value
     from lookalike_fit
 )
 
-select
-    model_name,
-    as_of_date,
-    status,
-    message,
-    cast(customers as bigint) as customers,
-    holdout_measure,
-    cast(holdout_value as double) as holdout_value
-from value_rows
+select * from value_rows
 union all
-select
-    model_name,
-    as_of_date,
-    status,
-    message,
-    cast(customers as bigint) as customers,
-    holdout_measure,
-    cast(holdout_value as double) as holdout_value
-from lookalike_rows
+select * from lookalike_rows
