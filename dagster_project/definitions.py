@@ -1,9 +1,8 @@
 """The one Definitions object of the code location; it only assembles what lives below."""
 
 import dagster as dg
-from dagster_dbt import DbtCliResource
 
-from dagster_project.assets.dbt import DbtBuildOptions, dbt_project, dbt_steps
+from dagster_project.assets.dbt import DbtBuildOptions, WarehouseDbt, dbt_project, dbt_steps
 from dagster_project.assets.exports import audience_exports
 from dagster_project.assets.fitted import fitted_assets
 from dagster_project.assets.ingestion import ingestion_assets
@@ -37,8 +36,8 @@ def build_definitions(settings: Settings) -> dg.Definitions:
             "serving": ServingDatabase(path=str(settings.serving)),
             "exports": ExportFolder(path=str(settings.exports)),
             # dbt through `mdw-dbt`, which dies with the run's process (no orphan holding the warehouse)
-            "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir),
-                                  dbt_executable=dbt_executable()),
+            "dbt": WarehouseDbt(project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir),
+                                dbt_executable=dbt_executable()),
             "dbt_build": DbtBuildOptions.configure_at_launch(),
         },
         executor=dg.in_process_executor,

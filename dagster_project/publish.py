@@ -41,7 +41,8 @@ def remove_stale_staging_files(serving: Path) -> list[Path]:
 
 def publish(warehouse: Path, serving: Path, run_id: str, checks: list[dict],
             duckdb_config: dict[str, str | int] | None = None) -> dict[str, int]:
-    """Build the new serving file beside the old one, then swap it in; returns rows per table."""
+    """Build the new serving file beside the old one from the marts and PUBLISHED_CORE_TABLES of
+    the DuckDB database `warehouse`, then swap it in; returns rows per table."""
     serving.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_staging_files(serving)
     staging_file = serving.with_name(f".{serving.name}.{run_id[:8]}.tmp")
@@ -50,9 +51,10 @@ def publish(warehouse: Path, serving: Path, run_id: str, checks: list[dict],
     try:
         with connect_duckdb(staging_file, duckdb_config) as con:
             con.execute(f"attach '{warehouse}' as warehouse (read_only)")
+            # tables of the DuckDB warehouse; on Spark, views over the run's Parquet (serving_parquet.py)
             marts = [row[0] for row in con.execute(
-                "select table_name from duckdb_tables() where database_name = 'warehouse' and schema_name = 'marts' "
-                "order by table_name").fetchall()]
+                "select table_name from information_schema.tables where table_catalog = 'warehouse' "
+                "and table_schema = 'marts' order by table_name").fetchall()]
             tables = [("marts", name) for name in marts] + [("core", name) for name in PUBLISHED_CORE_TABLES]
             # one flat namespace for BI (`select * from mart_customer_profile`): the serving file is
             # called marts.duckdb, so a schema named marts would be ambiguous with its catalog

@@ -2,7 +2,7 @@
 result to, the Spark catalog dbt-spark builds into (docs/scale-out.md).
 
 Every use of Spark outside dbt runs in a short-lived child process (`python -m dagster_project.spark
-fit <table>`): the local catalog (a Derby metastore under MDW_SPARK_WAREHOUSE) admits one JVM at a
+fit <table> <result>` or `snapshot <folder> <tables>`): the local catalog (a Derby metastore under MDW_SPARK_WAREHOUSE) admits one JVM at a
 time, so the run's own process must never start one, or the next dbt step could not open the catalog.
 The session is configured exactly as dbt's: from the `spark` output of dbt/profiles.yml, rendered
 with the same environment.
@@ -57,14 +57,23 @@ def session() -> Any:
 
 def fit_on_spark(name: str, result: str) -> None:
     """Compute the fitted table `name` from its inputs in the Spark catalog and replace it there;
-    the rows also go to the Parquet file `result` (for the asset's metadata)."""
-    import duckdb
-
-    from dagster_project.assets.fitted import FITTED_TABLES, fit_table, typed_select
+    the rows also go to the Parquet file `result` (for the asset's metadata and the run's staging)."""
+    from dagster_project.assets.fitted import FITTED_TABLES
 
     table = next(t for t in FITTED_TABLES if t.name == name)
     spark = session()
-    with tempfile.TemporaryDirectory(prefix=f"mdw-{name}-") as scratch, duckdb.connect() as con:
+    try:
+        _fit(spark, table, result)
+    finally:
+        spark.stop()
+
+
+def _fit(spark: Any, table: Any, result: str) -> None:
+    import duckdb
+
+    from dagster_project.assets.fitted import fit_table, typed_select
+
+    with tempfile.TemporaryDirectory(prefix=f"mdw-{table.name}-") as scratch, duckdb.connect() as con:
         con.execute("set TimeZone = 'UTC'")
 
         def read(relation: str):
@@ -79,7 +88,17 @@ def fit_on_spark(name: str, result: str) -> None:
         spark.sql(f"drop table if exists {table.relation}")
         # a managed copy: the file may go once this process ends
         spark.sql(f"create table {table.relation} using parquet as select * from parquet.`{result}`")
-    spark.stop()
+
+
+def snapshot(folder: str, *relations: str) -> None:
+    """Write each `<schema>.<table>` of the Spark catalog as Parquet into `folder/<schema>.<table>/`
+    (the run's staging folder: dagster_project/serving_parquet.py)."""
+    spark = session()
+    try:
+        for relation in relations:
+            spark.table(relation).write.mode("overwrite").parquet(str(Path(folder) / relation))
+    finally:
+        spark.stop()
 
 
 def run_child(*arguments: str) -> str:
@@ -97,6 +116,8 @@ def main(arguments: list[str]) -> None:
     command, *rest = arguments
     if command == "fit":
         fit_on_spark(*rest)
+    elif command == "snapshot":
+        snapshot(*rest)
     else:
         raise SystemExit(f"unknown command {command!r}")
 

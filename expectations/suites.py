@@ -49,6 +49,7 @@ class Suite:
     description: str
     build: Callable[[QualityContext], list[Any]]
     blocking: bool = True
+    reads: tuple[str, ...] = ()  # the other relations its rules read (on Spark they are staged with the table)
 
 
 def _rows(name: str, description: str, query: str):
@@ -250,10 +251,13 @@ def _profile(context: QualityContext) -> list[Any]:
 SUITES: list[Suite] = [
     *(_raw_suite(feed_file) for feed_files in FEEDS.values() for feed_file in feed_files),
     Suite("contact_point_consent_suite", ("core", "contact_point_consent"), "core.contact_point_consent",
-          "Consent per address and channel, reconciled with the consent ledger.", _contact_point_consent),
+          "Consent per address and channel, reconciled with the consent ledger.", _contact_point_consent,
+          reads=("core.fct_consent_events", "core.identity_junk_identifiers")),
     Suite("mart_audience_exports_suite", ("marts", "mart_audience_exports"), "marts.mart_audience_exports",
           "The rows that leave for activation: consent, control group, suppression, hashes, counts.",
-          _audience_exports),
+          _audience_exports, reads=("core.contact_point_consent", "core.identity_junk_identifiers",
+                                    "marts.mart_audience_members", "marts.mart_audience_exclusions",
+                                    "main.suppression_list", "main.channel_contact_points")),
     Suite("mart_customer_profile_suite", ("marts", "mart_customer_profile"), "marts.mart_customer_profile",
           "The wide customer profile BI and campaigns read first, against the previous publish.", _profile),
 ]

@@ -320,6 +320,10 @@ def print_summary(settings: Settings, result, partition: str) -> None:
             print_failed_checks(result, con)
             if settings.serving.exists():
                 print(f"Published marts (read-only for BI): {settings.serving}")
+            if settings.engine == "spark":
+                from dagster_project.serving_parquet import current_folder
+
+                print(f"Published as Parquet (one folder per table): {current_folder(settings.serving)}")
         if con:
             tables = con.execute("""
                 select schema_name, table_name, estimated_size from duckdb_tables()
@@ -407,6 +411,13 @@ def cmd_bench_daily(args: argparse.Namespace) -> int:
 
     return run_daily_benchmark(args.scale, args.seed, Path(args.workdir), None if args.no_record else Path(args.record_to),
                                args.keep)
+
+
+def cmd_bench_engines(args: argparse.Namespace) -> int:
+    from mdw.bench_engines import run_engines_benchmark
+
+    return run_engines_benchmark(args.scale, args.days, args.seed, Path(args.workdir),
+                                 None if args.no_record else Path(args.record_to), args.keep)
 
 
 def cmd_evaluate(args: argparse.Namespace) -> int:
@@ -528,6 +539,16 @@ def build_parser() -> argparse.ArgumentParser:
     daily.add_argument("--no-record", action="store_true", help="do not write the figures to a file")
     daily.add_argument("--record-to", default=BENCH_DOC, help=f"where the figures go (default {BENCH_DOC})")
     daily.set_defaults(func=cmd_bench_daily)
+    engines = bench_sub.add_parser("engines", help="the same landing files built on DuckDB and on Spark: wall time "
+                                   "and peak memory of each phase (needs the spark extra)")
+    engines.add_argument("--scale", type=float, default=1.0)
+    engines.add_argument("--days", type=int, default=60)
+    engines.add_argument("--seed", type=int, default=DEMO_SEED)
+    engines.add_argument("--workdir", default="bench-engines", help="generated files and warehouses")
+    engines.add_argument("--keep", action="store_true", help="keep the workdir (its landing files serve the next run)")
+    engines.add_argument("--no-record", action="store_true", help="do not write the figures to a file")
+    engines.add_argument("--record-to", default=BENCH_DOC, help=f"where the figures go (default {BENCH_DOC})")
+    engines.set_defaults(func=cmd_bench_engines)
     dashboard_bench = bench_sub.add_parser("dashboard", help="every dashboard page's queries timed on a serving file "
                                            "(target: under 1 s per page)")
     dashboard_bench.add_argument("--serving", default=None, help="default: MDW_SERVING (data/marts.duckdb)")

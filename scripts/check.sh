@@ -6,12 +6,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 PYTHON="${PYTHON:-python3.11}"
 [ -x .venv/bin/python ] || "$PYTHON" -m venv .venv
-.venv/bin/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev]'
+.venv/bin/pip install --quiet --disable-pip-version-check -c constraints.txt -e '.[dev,spark]'
 export DBT_SEND_ANONYMOUS_USAGE_STATS=false DAGSTER_DISABLE_TELEMETRY=1
 # The browser tests drive the system Chromium (Debian's package; nothing downloads a browser).
-if ! command -v chromium >/dev/null && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
-    echo "== installing chromium for the browser tests"
-    apt-get update -qq && apt-get install -y -qq chromium fonts-liberation >/dev/null
+# The engine parity test runs the warehouse on a local Spark, which needs a Java runtime (17 or 21).
+missing=()
+command -v chromium >/dev/null || missing+=(chromium fonts-liberation)
+command -v java >/dev/null || missing+=(openjdk-17-jre-headless)
+if [ ${#missing[@]} -gt 0 ] && command -v apt-get >/dev/null && [ "$(id -u)" = 0 ]; then
+    echo "== installing ${missing[*]} for the browser and Spark tests"
+    apt-get update -qq && apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
 echo "== ruff"
 .venv/bin/ruff check .

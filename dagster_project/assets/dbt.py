@@ -1,10 +1,10 @@
 """dbt models as Dagster assets (dagster-dbt), grouped by the folder they live in."""
 
-import json
+import importlib.metadata
 import os
-import re
+import shutil
 import warnings
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date
 from functools import cached_property
@@ -14,14 +14,16 @@ from typing import Any
 import dagster as dg
 import yaml
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliInvocation, DbtCliResource, dbt_assets
-from dagster_dbt.core.dbt_event_iterator import DbtEventIterator
+from packaging import version
 from pydantic import Field
 
 from dagster_project.config import asset_owners, owners_for
 from dagster_project.dbt_project import dbt_project
 from dagster_project.dbt_test_descriptions import describe_test
 from dagster_project.partitions import ONE_DAY_PER_RUN, delivery_days
-from dagster_project.resources import DuckDBWarehouse
+from dagster_project.resources import DuckDBWarehouse, ServingDatabase
+from dagster_project.serving_parquet import snapshot_relations, staging_folder, staging_run_id
+from dagster_project.spark import run_child
 
 dbt_project.prepare_if_dev()  # under `dagster dev` only; otherwise the command that runs prepares it
 if not dbt_project.manifest_path.exists():
@@ -54,6 +56,7 @@ class WarehouseTranslator(DagsterDbtTranslator):
                  owners: dict[str, tuple[str, ...]] | None = None):
         super().__init__(settings)
         self._owners = asset_owners() if owners is None else owners
+        self._fitted: tuple[Mapping[str, Any], set[dg.AssetKey]] | None = None
 
     def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
         if dbt_resource_props["resource_type"] == "source":  # raw.<table>, or a table fitted in Python
@@ -81,7 +84,9 @@ class WarehouseTranslator(DagsterDbtTranslator):
             return None
         test = manifest["nodes"][unique_id]
         description = describe_test(test, manifest, self.project_vars)
-        if spec.asset_key in fitted_keys(manifest):
+        if self._fitted is None or self._fitted[0] is not manifest:  # asked once per test: scan the sources once
+            self._fitted = (manifest, fitted_keys(manifest))
+        if spec.asset_key in self._fitted[1]:
             # a table fitted in Python, checked by the dbt step after the one that feeds it: were the
             # check blocking, the assets downstream of the table would have to wait for that later
             # step (a cycle). A failed test still fails its dbt step, and so stops the publish.
@@ -116,37 +121,57 @@ class DbtBuildOptions(dg.ConfigurableResource):
     )
 
 
-def dbt_build_args(as_of: str | None, full_refresh: bool = False) -> list[str]:
-    """`dbt build` as of a date (the run's partition; refused early when it is not a date), with
-    `--full-refresh` when asked.
+def dbt_build_args(full_refresh: bool = False) -> list[str]:
+    """`dbt build`, with `--full-refresh` when asked.
 
     A test runs when every model it reads is built in this invocation or upstream of one that is
     (`buildable` indirect selection): a relationships test from a mart to dim_customers runs with
     the mart, in whichever step builds it, while a subset launched from the UI never runs a test
-    against a model it neither built nor needed (it may not exist yet). dbt unit tests check the SQL, not the data: they run in the
-    test suite's fast tier and CI (`dbt test --select test_type:unit`), not in every refresh, as
-    dbt recommends for production builds."""
+    against a model it neither built nor needed (it may not exist yet). dbt unit tests check the
+    SQL, not the data: they run in the test suite's fast tier and CI (`dbt test --select
+    test_type:unit`), not in every refresh, as dbt recommends for production builds. The date the
+    marts are computed as of reaches dbt as MDW_AS_OF (_profile_points_at), not as a `--vars`: dbt
+    parses the whole project again whenever its command-line vars change (15-20 s a step here)."""
     build = ["build", "--indirect-selection", "buildable", "--exclude-resource-type", "unit_test"]
-    if full_refresh:
-        build.append("--full-refresh")
-    if not as_of:
-        return build
+    return [*build, "--full-refresh"] if full_refresh else build
+
+
+def as_of_day(partition_key: str | None) -> str:
+    """The run's partition as the marts' as-of date (refused early when it is not a date); '' when
+    the run has no partition (dbt then takes the latest order date)."""
+    if not partition_key:
+        return ""
     try:
-        day = date.fromisoformat(as_of)
+        return date.fromisoformat(partition_key).isoformat()
     except ValueError as error:
-        raise dg.Failure(f"as_of must be a date written YYYY-MM-DD, got {as_of!r}") from error
-    return [*build, "--vars", json.dumps({"as_of": day.isoformat()})]
+        raise dg.Failure(f"as_of must be a date written YYYY-MM-DD, got {partition_key!r}") from error
+
+
+class WarehouseDbt(DbtCliResource):
+    """dagster-dbt's dbt resource without the two things it does in the run's process before each
+    dbt start, 10 s or more a step on this machine: running `dbt --version` (the version is the installed
+    dbt-core's: the executable is the dbt beside this interpreter, dagster_project/dbt_child.py),
+    and loading a dbt adapter to read row counts and columns back (with_table_metadata reads them
+    from DuckDB directly)."""
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        return version.parse(importlib.metadata.version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args: Sequence[str]) -> None:
+        return None
 
 
 @contextmanager
-def _profile_points_at(warehouse: DuckDBWarehouse):
+def _profile_points_at(warehouse: DuckDBWarehouse, as_of: str = ""):
     """dbt's profile reads MDW_ENGINE (its target), MDW_WAREHOUSE and the MDW_DUCKDB_* settings: give
     the dbt process this run's engine, warehouse (an absolute path: dbt runs in the project folder)
-    and its DuckDB memory limit, threads and spill folder, for the duration of the build only."""
+    and its DuckDB memory limit, threads and spill folder, and the date the marts are computed as of
+    (MDW_AS_OF, dbt/macros/as_of_date.sql), for the duration of the build only."""
     config = warehouse.duckdb_config
     values = {"MDW_ENGINE": warehouse.engine, "MDW_WAREHOUSE": str(Path(warehouse.path).resolve()),
               "MDW_DUCKDB_MEMORY_LIMIT": str(config["memory_limit"]), "MDW_DUCKDB_THREADS": str(config["threads"]),
-              "MDW_DUCKDB_TEMP_DIR": str(config["temp_directory"])}
+              "MDW_DUCKDB_TEMP_DIR": str(config["temp_directory"]), "MDW_AS_OF": as_of}
     if warehouse.raw_parquet:
         values["MDW_RAW_PARQUET"] = str(Path(warehouse.raw_parquet).resolve())
     before = {name: os.environ.get(name) for name in values}
@@ -161,64 +186,76 @@ def _profile_points_at(warehouse: DuckDBWarehouse):
                 os.environ[name] = value
 
 
+def keep_partial_parse(invocation: DbtCliInvocation) -> None:
+    """Make the parse state this dbt invocation left the one the next invocation starts from.
+
+    dagster-dbt starts each invocation from the project's target/partial_parse.msgpack, written by
+    `mdw prepare`. dbt re-parses the whole project (~15 s here) when the profile's connection
+    differs from the one parsed with, as it does for every new warehouse path: without this, each
+    of a run's three dbt steps would pay it again. dbt checks the saved state against every file's
+    checksum, the profile and the vars, so a state from another warehouse only costs a full parse."""
+    state = Path(invocation.target_path) / "partial_parse.msgpack"
+    if not state.exists():
+        return
+    kept = Path(dbt_project.project_dir) / "target" / state.name
+    staged = kept.with_name(f".{state.name}.{os.getpid()}.tmp")
+    shutil.copyfile(state, staged)
+    os.replace(staged, kept)
+
+
 TABLE_EVENTS = (dg.Output, dg.AssetMaterialization)
 
 
-def with_table_metadata(invocation: DbtCliInvocation) -> Iterator[Any]:
+def with_table_metadata(invocation: DbtCliInvocation, warehouse: DuckDBWarehouse) -> Iterator[Any]:
     """The build's events, each built model's and seed's with its row count (`dagster/row_count`,
-    tables only: a view's count would run its query) and its column names and types
-    (`dagster/column_schema`), which the UI shows on the asset beside the YAML's column descriptions.
-
-    dagster-dbt reads them through the dbt adapter of this process (read-only on DuckDB) once the
-    dbt process has exited, so they never contend for the warehouse file with dbt; for DuckDB it
-    holds the events back until then anyway. Tests' results are passed through untouched rather
-    than given to dagster-dbt, which would look up a table for each of them (several seconds for
-    the ~350 tests, for nothing). Column lineage is off: sqlglot takes ~20 s per build to derive it.
-    The adapter's connection is closed afterwards (close_adapter_connections)."""
+    tables only: a view's count would run its query) and its columns' names, DuckDB types and YAML
+    descriptions (`dagster/column_schema`), read from the warehouse once the dbt process has exited
+    (it holds the DuckDB file until then). Tests' results are passed through untouched."""
+    nodes = invocation.manifest["nodes"]
 
     def enrich(tables: Iterable[Any]) -> Iterator[Any]:
-        # dagster-dbt's fetch_row_counts and fetch_column_metadata, on the models' and seeds' events only
-        events = DbtEventIterator(iter(tables), invocation).fetch_row_counts().fetch_column_metadata(
-            with_column_lineage=False)
-        return map(with_duckdb_type_names, events)
+        tables = list(tables)
+        built = [nodes[event.metadata["unique_id"].value] for event in tables]
+        with warehouse.connect(read_only=True) as con:
+            described = describe_relations(con, [(node["schema"], node["alias"]) for node in built])
+        for event, node in zip(tables, built, strict=True):
+            found = described.get((node["schema"], node["alias"]))
+            if found is None:  # a model that failed leaves no relation
+                yield event
+                continue
+            rows, columns = found
+            documented = node.get("columns") or {}
+            schema = dg.TableSchema(columns=[
+                dg.TableColumn(name, data_type, (documented.get(name) or {}).get("description") or None)
+                for name, data_type in columns])
+            metadata = {**event.metadata, "dagster/column_schema": schema}
+            if rows is not None:
+                metadata["dagster/row_count"] = rows
+            yield event.with_metadata(metadata)
 
-    try:
-        yield from attach_to_tables(invocation.stream(), enrich)
-    finally:
-        close_adapter_connections(invocation)
-
-
-_DBT_STRING_TYPE = re.compile(r"^character varying(\(\d+\))?$")
-
-
-def with_duckdb_type_names(event: Any) -> Any:
-    """dbt names every DuckDB VARCHAR `character varying(256)`: DuckDB's strings have no length, so
-    the column schema shows VARCHAR, as DuckDB itself does."""
-    schema = event.metadata.get("dagster/column_schema")
-    if schema is None:
-        return event
-    columns = [dg.TableColumn(c.name, "VARCHAR" if _DBT_STRING_TYPE.match(c.type) else c.type, c.description,
-                              c.constraints, c.tags) for c in schema.value.columns]
-    return event.with_metadata({**event.metadata, "dagster/column_schema": dg.TableSchema(columns=columns)})
+    yield from attach_to_tables(invocation.stream(), enrich)
 
 
-def close_adapter_connections(invocation: DbtCliInvocation) -> None:
-    """Close the connection dagster-dbt's adapter opened to read row counts and columns.
-
-    dbt-duckdb (1.11) keeps its DuckDB database open after the last query (`keep_open` defaults to
-    true). Left open, this process would hold the warehouse read-only until the run ends: every
-    later step's connection (checks, publish, the model observations below) would fail with "Can't
-    open a connection to same database file with a different configuration", and no other process
-    could write the file."""
-    adapter = invocation.adapter
-    if adapter is None:
-        return
-    adapter.cleanup_connections()
-    manager = type(adapter.connections)
-    environment = getattr(manager, "_ENV", None)  # dbt-duckdb's process-wide database handle
-    if environment is not None and hasattr(environment, "close"):
-        environment.close()
-        getattr(manager, "close_all_connections", lambda: None)()
+def describe_relations(con, relations: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[int | None, list]]:
+    """(schema, name) -> (row count, or None for a view; [(column, DuckDB type)] in column order)
+    of each of these relations that exists in the database."""
+    if not relations:
+        return {}
+    wanted = set(relations)
+    columns: dict[tuple[str, str], list] = {}
+    for schema, name, column, data_type in con.execute(
+            "select schema_name, table_name, column_name, data_type from duckdb_columns() "
+            "where database_name = current_database() order by schema_name, table_name, column_index").fetchall():
+        if (schema, name) in wanted:
+            columns.setdefault((schema, name), []).append((column, data_type))
+    tables = {tuple(row) for row in con.execute(
+        "select schema_name, table_name from duckdb_tables() where database_name = current_database()").fetchall()}
+    counted = sorted(wanted & tables)
+    counts = dict(zip(counted, con.execute(" union all ".join(
+        f"select count(*) from \"{schema}\".\"{name}\"" for schema, name in counted)).fetchall(), strict=True)
+    ) if counted else {}
+    return {relation: (counts[relation][0] if relation in counts else None, found)
+            for relation, found in columns.items()}
 
 
 def attach_to_tables(events: Iterable[Any], enrich: Callable[[Iterable[Any]], Iterator[Any]]) -> Iterator[Any]:
@@ -255,21 +292,35 @@ def _dbt_step(name: str, select: str, exclude: str) -> dg.AssetsDefinition:
     @dbt_assets(manifest=dbt_project.manifest_path, project=dbt_project, dagster_dbt_translator=translator,
                 name=name, select=select, exclude=exclude or None, partitions_def=delivery_days,
                 backfill_policy=ONE_DAY_PER_RUN)
-    def step(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: DuckDBWarehouse,
-             dbt_build: DbtBuildOptions) -> Iterator[Any]:
+    def step(context: dg.AssetExecutionContext, dbt: WarehouseDbt, warehouse: DuckDBWarehouse,
+             serving: ServingDatabase, dbt_build: DbtBuildOptions) -> Iterator[Any]:
         """Builds (runs and tests) the selected dbt models as of the run's partition (a delivery
         day): incremental models process what changed since their last build, unless the run asks
         for a full refresh. dbt tests are reported as asset checks.
 
         On Spark every build is a full refresh (Parquet tables take no DELETE: docs/scale-out.md;
-        the key registry and the audience snapshots keep their rows through it), and the tables'
-        row counts and columns are not read back: dagster-dbt would start Spark in this process,
-        and the local catalog admits one process at a time."""
+        the key registry and the audience snapshots keep their rows through it); the tables'
+        row counts and columns are not read back (that would start Spark in this process, and the
+        local catalog admits one process at a time); and the built tables that are served or
+        audited are written to the run's staging folder (dagster_project/serving_parquet.py)."""
         spark = warehouse.engine == "spark"
-        with _profile_points_at(warehouse):
-            as_of = context.partition_key if context.has_partition_key else None
-            invocation = dbt.cli(dbt_build_args(as_of, dbt_build.full_refresh or spark), context=context)
-            yield from invocation.stream() if spark else with_table_metadata(invocation)
+        as_of = as_of_day(context.partition_key if context.has_partition_key else None)
+        with _profile_points_at(warehouse, as_of):
+            invocation = dbt.cli(dbt_build_args(dbt_build.full_refresh or spark), context=context)
+            built: list[str] = []
+            try:
+                if spark:
+                    for event in invocation.stream():
+                        if isinstance(event, TABLE_EVENTS):
+                            node = invocation.manifest["nodes"][event.metadata["unique_id"].value]
+                            built.append(f"{node['schema']}.{node['alias']}")
+                        yield event
+                else:
+                    yield from with_table_metadata(invocation, warehouse)
+            finally:
+                keep_partial_parse(invocation)
+            if staged := snapshot_relations(built):
+                run_child("snapshot", str(staging_folder(Path(serving.path), staging_run_id(context.run))), *staged)
 
     return step
 

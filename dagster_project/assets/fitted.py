@@ -11,6 +11,7 @@ these assets. On Spark each runs in a child process on Spark's catalog (dagster_
 """
 
 import json
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -25,7 +26,8 @@ from dagster_project.assets.dbt import translator
 from dagster_project.config import owners_for
 from dagster_project.dbt_project import dbt_project
 from dagster_project.partitions import ONE_DAY_PER_RUN, delivery_days
-from dagster_project.resources import DuckDBWarehouse
+from dagster_project.resources import DuckDBWarehouse, ServingDatabase
+from dagster_project.serving_parquet import snapshot_relations, staging_folder, staging_run_id
 from dagster_project.spark import run_child
 from mdw_stats import tables
 
@@ -167,12 +169,17 @@ def _asset(table: FittedTable) -> dg.AssetsDefinition:
               group_name=table.group, owners=owners_for(table.group), kinds={"python", "duckdb"},
               description=" ".join(source["description"].split()), partitions_def=delivery_days,
               backfill_policy=ONE_DAY_PER_RUN)
-    def fitted(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse) -> dg.MaterializeResult:
+    def fitted(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse,
+               serving: ServingDatabase) -> dg.MaterializeResult:
         if warehouse.engine == "spark":  # in a child process, on Spark's catalog (dagster_project/spark.py)
             with tempfile.TemporaryDirectory(prefix="mdw-fitted-") as scratch:
                 result = Path(scratch) / "result.parquet"
                 run_child("fit", table.name, str(result))
                 frame = pd.read_parquet(result)
+                if snapshot_relations([table.relation]):  # served: into the run's staging folder
+                    staged = staging_folder(Path(serving.path), staging_run_id(context.run)) / table.relation
+                    staged.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(result, staged / "part-00000.parquet")
         else:
             with warehouse.connect() as con:
                 frame = fit_table(table, lambda relation: con.execute(f"select * from {relation}").df())

@@ -13,6 +13,7 @@ from dagster_project.partitions import ONE_DAY_PER_RUN, delivery_days
 from dagster_project.publish import PUBLISHED_CORE_TABLES, publish
 from dagster_project.resources import DuckDBWarehouse, ServingDatabase
 from dagster_project.schedules import daily_freshness_policy
+from dagster_project.serving_parquet import audit_database, audited_relations, staging_run_id, swap_in
 
 PUBLISHED_KEYS = sorted(
     [key for step in dbt_steps for key in step.keys if key.path[0] == "marts"]
@@ -37,13 +38,27 @@ def _check_results(context: dg.AssetExecutionContext) -> list[dict]:
           owners=owners_for("serving"), freshness_policy=daily_freshness_policy(),
           partitions_def=delivery_days, backfill_policy=ONE_DAY_PER_RUN,
           description="Copies the checked marts and core tables into a new serving file and renames it over "
-                      "MDW_SERVING in one atomic step; BI reads that file read-only.")
+                      "MDW_SERVING in one atomic step; BI reads that file read-only. On Spark the same tables "
+                      "are also served as Parquet (<serving>_parquet/current), swapped in by renaming.")
 def published_marts(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse,
                     serving: ServingDatabase) -> dg.MaterializeResult:
     checks = _check_results(context)
-    counts = publish(Path(warehouse.path), Path(serving.path), context.run_id, checks, warehouse.duckdb_config)
+    served = Path(serving.path)
+    if warehouse.engine == "spark":  # from the Parquet the run staged, then swapped in whole
+        staged = staging_run_id(context.run)
+        source = audit_database(served, staged)
+        missing = sorted({".".join(key.path) for key in PUBLISHED_KEYS} - audited_relations(source))
+        if missing:
+            raise dg.Failure(f"nothing published: this run staged no {', '.join(missing)} (a Spark publish "
+                             "needs every published table built in its run: launch the whole job)")
+        counts = publish(source, served, context.run_id, checks, warehouse.duckdb_config)
+        parquet = {"parquet_folder": dg.MetadataValue.path(str(swap_in(served, staged)))}
+    else:
+        counts = publish(Path(warehouse.path), served, context.run_id, checks, warehouse.duckdb_config)
+        parquet = {}
     return dg.MaterializeResult(metadata={
         "serving_file": dg.MetadataValue.path(serving.path),
+        **parquet,
         "tables": len(counts),
         "rows": sum(counts.values()),
         "checks_recorded": len(checks),

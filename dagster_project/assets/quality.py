@@ -20,6 +20,7 @@ import dagster as dg
 from dagster_project.ingest.contract import FEEDS, FeedFile
 from dagster_project.publish import published_row_counts
 from dagster_project.resources import DuckDBWarehouse, ServingDatabase
+from dagster_project.serving_parquet import audit_database, audited_relations, staging_run_id
 from expectations.delivery import Judgement, delivery_history, judge_freshness, judge_volume, last_delivered
 from expectations.engine import CheckVerdict, RuleOutcome, check_verdict, data_docs_index, validate
 from expectations.settings import FRESHNESS_MAX_AGE_HOURS, WARN
@@ -48,8 +49,8 @@ def _suite_check(suite: Suite) -> dg.AssetChecksDefinition:
                serving: ServingDatabase) -> dg.AssetCheckResult:
         quality = QualityContext(previous_row_counts=published_row_counts(Path(serving.path)))
         docs_root = Path(warehouse.path).parent / "quality_docs"
-        outcome = validate(Path(warehouse.path), [suite], quality, docs_root=docs_root,
-                           duckdb_config=warehouse.duckdb_config)[0]
+        outcome = validate(_audited_database(context, suite, warehouse, serving), [suite], quality,
+                           docs_root=docs_root, duckdb_config=warehouse.duckdb_config)[0]
         failed = outcome.failed
         return _result(context, check_verdict([e.rule_outcome for e in outcome.expectations]), {
             "table": suite.table,
@@ -63,6 +64,20 @@ def _suite_check(suite: Suite) -> dg.AssetChecksDefinition:
         })
 
     return _check
+
+
+def _audited_database(context: dg.AssetCheckExecutionContext, suite: Suite, warehouse: DuckDBWarehouse,
+                      serving: ServingDatabase) -> Path:
+    """Where the suite's table is: the DuckDB warehouse (every raw table: the loader is DuckDB's on
+    either engine); on Spark, the Parquet files this run staged for the publish, which the suite
+    then checks as they will be served (dagster_project/serving_parquet.py)."""
+    if warehouse.engine != "spark" or suite.table.startswith("raw."):
+        return Path(warehouse.path)
+    database = audit_database(Path(serving.path), staging_run_id(context.run))
+    if suite.table not in audited_relations(database):
+        raise dg.Failure(f"{suite.table} is not among the tables this run staged on Spark: build it in the same run "
+                         "as its check (launch the whole job, or select the asset with its check)")
+    return database
 
 
 def _judged(context: dg.AssetCheckExecutionContext, rule: str, judgement: Judgement) -> dg.AssetCheckResult:

@@ -11,12 +11,15 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 import pytest
-from dagster_dbt import DagsterDbtTranslatorSettings, DbtCliResource
+from dagster_dbt import DagsterDbtTranslatorSettings
 
 from dagster_project.assets.dbt import (
+    WarehouseDbt,
     WarehouseTranslator,
     _profile_points_at,
     attach_to_tables,
+    describe_relations,
+    keep_partial_parse,
     translator,
     with_table_metadata,
 )
@@ -206,25 +209,42 @@ def test_only_the_tables_events_are_enriched_in_their_order_and_a_failure_is_rai
 
 def test_a_dbt_build_reports_row_counts_and_column_types_and_leaves_the_warehouse_free(tmp_path):
     """A real `dbt seed` of one seed through mdw-dbt with the run's profile environment: the seed's
-    event carries its row count and column types, read through dagster-dbt's adapter once dbt has
-    exited, and the adapter's DuckDB connection is closed again (the next step opens the warehouse
-    with its own settings, which DuckDB refuses while another connection of this process holds it)."""
+    event carries its row count and its columns' DuckDB types, read from the warehouse once dbt has
+    exited; nothing holds the file afterwards (the next step opens it with its own settings, which
+    DuckDB refuses while another connection of this process holds it). The parse state dbt left
+    becomes the project's, so the next dbt step need not parse the project again."""
     warehouse = DuckDBWarehouse(path=str(tmp_path / "warehouse.duckdb"), memory_limit="1GB", threads=1)
-    dbt = DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir),
-                         dbt_executable=dbt_executable())
+    dbt = WarehouseDbt(project_dir=dbt_project, profiles_dir=str(dbt_project.profiles_dir),
+                       dbt_executable=dbt_executable())
     # without a run's context dagster-dbt has no DbtProject for code references: leave them out here
     plain = WarehouseTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
     with _profile_points_at(warehouse):
         invocation = dbt.cli(["seed", "--select", "channel_map"], manifest=dbt_project.manifest_path,
                              dagster_dbt_translator=plain)
-        [event] = list(with_table_metadata(invocation))
+        [event] = list(with_table_metadata(invocation, warehouse))
+        keep_partial_parse(invocation)
     assert event.asset_key == dg.AssetKey(["channel_map"])
-    with warehouse.connect() as con:  # fails while the adapter still holds the file
+    with warehouse.connect() as con:  # fails while a connection of this process still holds the file
         rows = con.execute("select count(*) from main.channel_map").fetchone()[0]
     assert event.metadata["dagster/row_count"] == dg.IntMetadataValue(rows) and rows > 0
-    types = {c.name: c.type for c in event.metadata["dagster/column_schema"].schema.columns}
-    assert set(types) >= {"source_type", "source_value", "reporting_channel"} and "?" not in types.values()
+    columns = event.metadata["dagster/column_schema"].schema.columns
+    assert [(c.name, c.type) for c in columns] == [("source_type", "VARCHAR"), ("source_value", "VARCHAR"),
+                                                   ("reporting_channel", "VARCHAR")]
+    assert all(c.description for c in columns)  # the seed's YAML describes every column
+    kept = Path(dbt_project.project_dir) / "target" / "partial_parse.msgpack"
+    assert kept.read_bytes() == (Path(invocation.target_path) / "partial_parse.msgpack").read_bytes()
     assert translator.settings.enable_code_references  # the code location's translator keeps them
+
+
+def test_described_relations_count_tables_not_views_and_skip_what_is_missing(con):
+    con.execute("create schema marts")
+    con.execute("create table marts.t as select 1 as a, 'x' as b union all select 2, 'y'")
+    con.execute("create view marts.v as select a from marts.t")
+    assert describe_relations(con, [("marts", "t"), ("marts", "v"), ("marts", "gone")]) == {
+        ("marts", "t"): (2, [("a", "INTEGER"), ("b", "VARCHAR")]),
+        ("marts", "v"): (None, [("a", "INTEGER")]),
+    }
+    assert describe_relations(con, []) == {}
 
 
 # ---- personal data in previews ----
@@ -285,13 +305,3 @@ def test_ingestion_previews_show_no_raw_email_phone_name_or_birth_date(tmp_path)
     assert "1987-**-**" in shown["crm_contacts"] and "X***" in shown["crm_contacts"]
     assert "139****5678" in shown["survey_responses"] and "x***@example.cn" in shown["social_engagements"]
     assert "139****5678" in shown["orders"] and "o***" in shown["social_engagements"]
-
-
-def test_column_types_are_shown_as_duckdb_names_them():
-    from dagster_project.assets.dbt import with_duckdb_type_names
-
-    event = dg.Output(None, metadata={"dagster/column_schema": dg.TableSchema(columns=[
-        dg.TableColumn("customer_key", "character varying(256)", "the key"), dg.TableColumn("orders", "INTEGER")])})
-    columns = with_duckdb_type_names(event).metadata["dagster/column_schema"].value.columns
-    assert [(c.name, c.type, c.description) for c in columns] == [
-        ("customer_key", "VARCHAR", "the key"), ("orders", "INTEGER", None)]
