@@ -13,6 +13,7 @@ Great Expectations is imported inside functions: it adds seconds to every code-l
 from __future__ import annotations
 
 import json
+import sys
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -38,6 +39,17 @@ def register_duckdb_persistent_connection() -> None:
     if "duckdb" not in engine_module._PERSISTED_CONNECTION_DIALECTS:
         engine_module._PERSISTED_CONNECTION_DIALECTS = (
             *engine_module._PERSISTED_CONNECTION_DIALECTS, _DialectName("duckdb"))
+
+
+def _without_spark_connect() -> None:
+    """Keep Great Expectations from importing Spark Connect, which this project never uses.
+
+    With the spark extra installed, GE imports ``pyspark.sql.connect`` to recognise
+    Spark Connect frames; pyspark then checks Connect's own dependencies (grpcio and others, not
+    installed) and, in a process whose ``__main__`` has no file (a Dagster step launched by the
+    daemon or the webserver), takes itself for a doctest run and calls ``sys.exit(0)``: the check
+    step dies. Marking the module absent makes GE's import fail softly, as without pyspark."""
+    sys.modules.setdefault("pyspark.sql.connect", None)
 
 
 class RuleOutcome(NamedTuple):
@@ -188,6 +200,7 @@ def validate(database: Path, suites: list[Suite], context: QualityContext | None
     Docs site (``data_docs_index(docs_root)``), made to render offline, and each outcome names its
     validation page (``docs_page``); without, nothing is written.
     """
+    _without_spark_connect()
     import great_expectations as gx
     from great_expectations.data_context.types.base import ProgressBarsConfig
 

@@ -1,5 +1,7 @@
 """Great Expectations on DuckDB: the persistent-connection fix is what makes results right, and
-validation lets go of the file afterwards."""
+validation lets go of the file afterwards. The script runs under `python -c`, whose `__main__` has
+no file, as a Dagster step's process: with pyspark installed, importing GE there exits the process
+unless Spark Connect is kept out (engine._without_spark_connect)."""
 
 import subprocess
 import sys
