@@ -1,13 +1,15 @@
 """The code location loads and its asset graph is wired the way the design says."""
 
+import os
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import dagster as dg
 import pytest
 
-from dagster_project.assets.dbt import dbt_build_args
+from dagster_project.assets.dbt import _profile_points_at, as_of_day, dbt_build_args
 from dagster_project.definitions import defs
+from dagster_project.resources import DuckDBWarehouse
 
 
 def test_definitions_load_with_job_and_stopped_schedule():
@@ -24,12 +26,16 @@ def test_schedule_requests_the_partition_of_the_day_before_the_run():
     request = schedule.evaluate_tick(context).run_requests[0]
     assert request.partition_key == "2026-02-28"
     build = ["build", "--indirect-selection", "buildable", "--exclude-resource-type", "unit_test"]
-    assert dbt_build_args("2026-02-28") == [*build, "--vars", '{"as_of": "2026-02-28"}']
-    assert dbt_build_args("2026-02-28", full_refresh=True) == [*build, "--full-refresh", "--vars",
-                                                               '{"as_of": "2026-02-28"}']
-    assert dbt_build_args(None) == build
+    assert dbt_build_args() == build
+    assert dbt_build_args(full_refresh=True) == [*build, "--full-refresh"]
+    # the partition reaches dbt as MDW_AS_OF (a command-line var would make dbt parse the project again)
+    assert as_of_day("2026-02-28") == "2026-02-28" and as_of_day(None) == ""
     with pytest.raises(dg.Failure, match="YYYY-MM-DD"):
-        dbt_build_args("28/02/2026")
+        as_of_day("28/02/2026")
+    warehouse, before = DuckDBWarehouse(path="warehouse.duckdb"), os.environ.get("MDW_AS_OF")
+    with _profile_points_at(warehouse, as_of_day(request.partition_key)):
+        assert os.environ["MDW_AS_OF"] == "2026-02-28"
+    assert os.environ.get("MDW_AS_OF") == before
 
 
 def test_segment_marts_are_grouped_as_segments_downstream_of_the_customer_360():

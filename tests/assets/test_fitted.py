@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from dagster_project.assets.fitted import FITTED_TABLES, declared_columns, fit_table, fitted_assets
-from dagster_project.resources import DuckDBWarehouse
+from dagster_project.resources import DuckDBWarehouse, ServingDatabase
 
 TABLES = {table.name: table for table in FITTED_TABLES}
 ASSETS = {asset.key.path[-1]: asset for asset in fitted_assets}
@@ -23,7 +23,8 @@ DUCKDB_TYPES = {"string": "VARCHAR", "bigint": "BIGINT", "double": "DOUBLE", "da
 
 def _materialize(warehouse, name: str) -> dg.MaterializeResult:
     result = dg.materialize([ASSETS[name]], partition_key="2026-01-01",
-                            resources={"warehouse": DuckDBWarehouse(path=str(warehouse))})
+                            resources={"warehouse": DuckDBWarehouse(path=str(warehouse)),
+                                       "serving": ServingDatabase(path=str(warehouse.with_name("marts.duckdb")))})
     assert result.success
     return result.asset_materializations_for_node(ASSETS[name].op.name)[0]
 

@@ -83,7 +83,8 @@ matched as (
     select
         {{ quoted_literal(audience['name']) }} as audience_name,
         customer_key
-    from traits
+    -- named: Spark reads `from traits where (a_flag)` as the table aliased `where` with a column list
+    from traits as trait
     where ({{ audience['rule'] }})
         {%- if not loop.last %}
     union all
