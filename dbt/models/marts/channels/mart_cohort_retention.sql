@@ -87,11 +87,13 @@ final as (
         coalesce(cohort_orders.active_customers, 0) as active_customers,
         cast(coalesce(cohort_orders.active_customers, 0) as double) / months.cohort_customers as retention_share,
         coalesce(cohort_orders.contribution_margin_cny, 0) as contribution_margin_cny,
-        sum(coalesce(cohort_orders.contribution_margin_cny, 0)) over (
-            partition by months.acquisition_month, months.reporting_channel
-            order by months.months_since_acquisition
-            rows between unbounded preceding and current row
-        ) / months.cohort_customers as cumulative_contribution_per_customer_cny
+        {{ money_per(
+            'sum(coalesce(cohort_orders.contribution_margin_cny, 0)) over (
+                partition by months.acquisition_month, months.reporting_channel
+                order by months.months_since_acquisition
+                rows between unbounded preceding and current row)',
+            'months.cohort_customers'
+        ) }} as cumulative_contribution_per_customer_cny
     from months
     cross join as_of
     left join cohort_orders
