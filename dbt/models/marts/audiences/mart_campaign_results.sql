@@ -163,8 +163,10 @@ final as (
             rates.treatment_conversion_rate * (1 - rates.treatment_conversion_rate) / nullif(rates.treatment_members, 0)
             + rates.control_conversion_rate * (1 - rates.control_conversion_rate) / nullif(rates.control_members, 0)
         ) as conversion_uplift_ci_high,
-        rates.treatment_revenue_cny / nullif(rates.treatment_members, 0) as treatment_revenue_per_member_cny,
-        rates.control_revenue_cny / nullif(rates.control_members, 0) as control_revenue_per_member_cny
+        {{ rounded_quotient('rates.treatment_revenue_cny', 'nullif(rates.treatment_members, 0)') }}
+            as treatment_revenue_per_member_cny,
+        {{ rounded_quotient('rates.control_revenue_cny', 'nullif(rates.control_members, 0)') }}
+            as control_revenue_per_member_cny
     from matched
     inner join rates on matched.campaign_id = rates.campaign_id
 )

@@ -152,7 +152,7 @@ promotion_sensitivity as (
         avg(
             case
                 when orders.discount_amount_cny > 0
-                    then orders.discount_amount_cny / nullif(orders.gross_amount_cny, 0)
+                    then cast(orders.discount_amount_cny as double) / nullif(orders.gross_amount_cny, 0)
             end
         ) as average_discount_share
     from orders

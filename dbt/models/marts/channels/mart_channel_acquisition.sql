@@ -137,7 +137,7 @@ measured as (
         as_of_date,
         new_customers,
         spend_cny,
-        spend_cny / nullif(new_customers, 0) as cost_per_acquisition_cny,
+        {{ rounded_quotient('spend_cny', 'nullif(new_customers, 0)') }} as cost_per_acquisition_cny,
         case when {{ add_days('month_end_date', 89) }} <= as_of_date then net_revenue_90d_cny end
             as net_revenue_first_90d_cny,
         case when {{ add_days('month_end_date', 89) }} <= as_of_date then contribution_90d_cny end
@@ -149,8 +149,9 @@ measured as (
         net_revenue_to_date_cny,
         contribution_to_date_cny,
         predicted_12m_revenue_cny,
-        predicted_12m_revenue_cny * contribution_to_date_cny / nullif(net_revenue_to_date_cny, 0)
-            as predicted_12m_contribution_cny
+        {{ rounded_quotient(
+            'predicted_12m_revenue_cny * contribution_to_date_cny', 'nullif(net_revenue_to_date_cny, 0)'
+        ) }} as predicted_12m_contribution_cny
     from combined
 ),
 

@@ -87,7 +87,7 @@ final as (
         coalesce(cohort_orders.active_customers, 0) as active_customers,
         cast(coalesce(cohort_orders.active_customers, 0) as double) / months.cohort_customers as retention_share,
         coalesce(cohort_orders.contribution_margin_cny, 0) as contribution_margin_cny,
-        {{ money_per(
+        {{ rounded_quotient(
             'sum(coalesce(cohort_orders.contribution_margin_cny, 0)) over (
                 partition by months.acquisition_month, months.reporting_channel
                 order by months.months_since_acquisition

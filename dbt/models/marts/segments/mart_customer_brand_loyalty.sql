@@ -45,7 +45,7 @@ classified as (
         units,
         spend_cny,
         store_brand_spend_cny,
-        store_brand_spend_cny / nullif(spend_cny, 0) as store_brand_share,
+        cast(store_brand_spend_cny as double) / nullif(spend_cny, 0) as store_brand_share,
         percent_rank() over (partition by category order by units asc) as usage_rank
     from category_spend
 ),

@@ -96,7 +96,7 @@ measured as (
         coalesce(summary.lifetime_net_revenue_cny, 0) as lifetime_net_revenue_cny,
         coalesce(summary.trailing_12m_net_revenue_cny, 0) as trailing_12m_net_revenue_cny,
         coalesce(summary.order_count, 0) as order_count,
-        {{ money_per('summary.lifetime_net_revenue_cny', 'nullif(summary.order_count, 0)') }}
+        {{ rounded_quotient('summary.lifetime_net_revenue_cny', 'nullif(summary.order_count, 0)') }}
             as average_order_value_cny,
         coalesce(social.followers, 0) as followers,
         coalesce(social.shares, 0) as shares,
