@@ -211,11 +211,9 @@ def with_table_metadata(invocation: DbtCliInvocation, warehouse: DuckDBWarehouse
     tables only: a view's count would run its query) and its columns' names, DuckDB types and YAML
     descriptions (`dagster/column_schema`), read from the warehouse once the dbt process has exited
     (it holds the DuckDB file until then). Tests' results are passed through untouched."""
-    nodes = invocation.manifest["nodes"]
-
     def enrich(tables: Iterable[Any]) -> Iterator[Any]:
         tables = list(tables)
-        built = [nodes[event.metadata["unique_id"].value] for event in tables]
+        built = [built_node(invocation, event) for event in tables]
         with warehouse.connect(read_only=True) as con:
             described = describe_relations(con, [(node["schema"], node["alias"]) for node in built])
         for event, node in zip(tables, built, strict=True):
@@ -234,6 +232,11 @@ def with_table_metadata(invocation: DbtCliInvocation, warehouse: DuckDBWarehouse
             yield event.with_metadata(metadata)
 
     yield from attach_to_tables(invocation.stream(), enrich)
+
+
+def built_node(invocation: DbtCliInvocation, event: Any) -> dict[str, Any]:
+    """The manifest node (model or seed) a table event of the build reports."""
+    return invocation.manifest["nodes"][event.metadata["unique_id"].value]
 
 
 def describe_relations(con, relations: list[tuple[str, str]]) -> dict[tuple[str, str], tuple[int | None, list]]:
@@ -312,7 +315,7 @@ def _dbt_step(name: str, select: str, exclude: str) -> dg.AssetsDefinition:
                 if spark:
                     for event in invocation.stream():
                         if isinstance(event, TABLE_EVENTS):
-                            node = invocation.manifest["nodes"][event.metadata["unique_id"].value]
+                            node = built_node(invocation, event)
                             built.append(f"{node['schema']}.{node['alias']}")
                         yield event
                 else:
