@@ -188,7 +188,10 @@ final as (
         measured.predicted_12m_revenue_cny,
         measured.predicted_12m_contribution_cny,
         payback.payback_month,
-        (coalesce(measured.contribution_to_date_cny, 0) + coalesce(measured.predicted_12m_contribution_cny, 0))
+        cast(
+            coalesce(measured.contribution_to_date_cny, 0) + coalesce(measured.predicted_12m_contribution_cny, 0)
+            as double
+        )
         / nullif(measured.spend_cny, 0) as value_to_cac_ratio
     from measured
     left join payback
