@@ -16,6 +16,11 @@ import pytest
 from dagster_project.config import Settings, export_environment
 from mdw.demo.generator import generate
 
+# the schemas dbt builds, and the columns saying when or from which load a row was built, not what
+# it holds: left out when two warehouses built from the same files are compared
+BUILT_SCHEMAS = ("staging", "intermediate", "core", "marts")
+BUILD_COLUMNS = {"_loaded_at", "_staged_at", "_load_id", "_source_file", "_source_line", "loaded_at", "resolved_at",
+                 "key_changed_at", "key_created_at", "previous_customer_key"}
 SMALL = {"start_date": date(2026, 1, 1), "days": 45, "scale": 0.03, "seed": 11}
 
 
@@ -44,6 +49,14 @@ def settings_env(settings: Settings) -> dict[str, str]:
     return {**os.environ, "MDW_LANDING": str(settings.landing), "MDW_WAREHOUSE": str(settings.warehouse),
             "MDW_SERVING": str(settings.serving), "MDW_EXPORTS": str(settings.exports),
             "DAGSTER_HOME": str(settings.dagster_home)}
+
+
+def built_tables(con: duckdb.DuckDBPyConnection) -> list[tuple[str, str]]:
+    """(schema, table) of every table dbt built in this warehouse, sorted."""
+    return con.execute(f"""
+        select schema_name, table_name from duckdb_tables()
+        where schema_name in ({", ".join(f"'{s}'" for s in BUILT_SCHEMAS)}) order by 1, 2
+    """).fetchall()
 
 
 def run_daily_refresh(settings: Settings, run_config: dict | None = None, partition: str | None = None):

@@ -23,7 +23,7 @@ import dagster as dg
 import pandas as pd
 
 from dagster_project.assets.dbt import translator
-from dagster_project.config import owners_for
+from dagster_project.config import engine_setting, owners_for
 from dagster_project.dbt_project import dbt_project
 from dagster_project.partitions import ONE_DAY_PER_RUN, delivery_days
 from dagster_project.resources import DuckDBWarehouse, ServingDatabase
@@ -166,7 +166,7 @@ def _asset(table: FittedTable) -> dg.AssetsDefinition:
     source = _sources()[f"{table.source}.{table.name}"]
 
     @dg.asset(key=table.key, deps=[dg.AssetKey(relation.split(".")) for relation in table.inputs],
-              group_name=table.group, owners=owners_for(table.group), kinds={"python", "duckdb"},
+              group_name=table.group, owners=owners_for(table.group), kinds={"python", engine_setting()},
               description=" ".join(source["description"].split()), partitions_def=delivery_days,
               backfill_policy=ONE_DAY_PER_RUN)
     def fitted(context: dg.AssetExecutionContext, warehouse: DuckDBWarehouse,

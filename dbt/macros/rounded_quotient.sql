@@ -7,5 +7,5 @@
     (`cast(x as double) / y`): the same IEEE arithmetic on both.
 -#}
 {% macro rounded_quotient(numerator, denominator, places=2) -%}
-    round(cast({{ numerator }} / {{ denominator }} as decimal(38, 6)), {{ places }})
+    round(cast(({{ numerator }}) / ({{ denominator }}) as decimal(38, 6)), {{ places }})
 {%- endmacro %}

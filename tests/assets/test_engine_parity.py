@@ -26,8 +26,7 @@ import pytest
 from dagster_project.config import export_environment
 from dagster_project.serving_parquet import create_views, current_folder
 from dagster_project.spark import run_child
-from tests.assets.test_incremental import BUILD_COLUMNS, SCHEMAS, _tables
-from tests.conftest import run_daily_refresh, settings_under
+from tests.conftest import BUILD_COLUMNS, BUILT_SCHEMAS, built_tables, run_daily_refresh, settings_under
 from tests.handmade_landing import write_handmade_landing
 
 pytestmark = [pytest.mark.e2e, pytest.mark.skipif(importlib.util.find_spec("pyspark") is None or
@@ -95,7 +94,7 @@ def built(tmp_path_factory) -> tuple:
         failed = [e.step_key for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
         assert result.success, f"the {settings.engine} run failed in {failed}"
     with duckdb.connect(str(duck.warehouse), read_only=True) as con:
-        relations = [f"{schema}.{table}" for schema, table in _tables(con)]
+        relations = [f"{schema}.{table}" for schema, table in built_tables(con)]
     export_environment(spark)  # the child's Spark session opens the Spark run's catalog
     run_child("snapshot", str(root / "spark_tables"), *relations)
     return duck, spark, root / "spark_tables", relations
@@ -103,7 +102,7 @@ def built(tmp_path_factory) -> tuple:
 
 def test_every_table_is_the_same_on_duckdb_and_spark(built):
     duck_settings, _, spark_tables, relations = built
-    assert {r.split(".")[0] for r in relations} == set(SCHEMAS)
+    assert {r.split(".")[0] for r in relations} == set(BUILT_SCHEMAS)
     with duckdb.connect(str(duck_settings.warehouse), read_only=True) as duck, duckdb.connect() as spark:
         assert sorted(create_views(spark, spark_tables)) == sorted(relations)
         assert duck.execute("select count(*) from core.dim_customers").fetchone()[0] > 100

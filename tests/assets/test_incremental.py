@@ -38,18 +38,14 @@ import pytest
 
 from dagster_project.config import Settings
 from dagster_project.ingest.manifest import retract
-from tests.conftest import run_daily_refresh, settings_env, settings_under
+from tests.conftest import BUILD_COLUMNS, built_tables, run_daily_refresh, settings_env, settings_under
 from tests.handmade_landing import DAYS, first_day, write_handmade_landing
 
 pytestmark = pytest.mark.e2e
 
-SCHEMAS = ("staging", "intermediate", "core", "marts")
 # history the warehouse keeps on purpose, which a warehouse built once cannot have: the key
 # registry and key history (keys kept through merges), and the audience snapshot of every run
 HISTORY_TABLES = {"identity_key_registry", "customer_key_history", "audience_member_snapshots"}
-# columns saying when or from which load a row was built, not what it holds
-BUILD_COLUMNS = {"_loaded_at", "_staged_at", "_load_id", "_source_file", "_source_line", "loaded_at", "resolved_at",
-                 "key_changed_at", "key_created_at", "previous_customer_key"}
 START = first_day(date.today())
 
 
@@ -146,13 +142,6 @@ def _table(con, schema: str, table: str, customers: dict[str, str], renamed: set
     return sorted((row for row in rows if not any(row[i] in renamed for i in keyed)), key=repr)
 
 
-def _tables(con) -> list[tuple[str, str]]:
-    return con.execute(f"""
-        select schema_name, table_name from duckdb_tables()
-        where schema_name in ({", ".join(f"'{s}'" for s in SCHEMAS)}) order by 1, 2
-    """).fetchall()
-
-
 @pytest.fixture(scope="module")
 def handmade(tmp_path_factory) -> Path:
     return write_handmade_landing(tmp_path_factory.mktemp("handmade") / "landing")
@@ -201,8 +190,8 @@ def test_days_loaded_one_at_a_time_equal_one_full_refresh(handmade, tmp_path):
         assert inc.execute(same_customer, list(pair)).fetchone() == (1,)
         assert inc.execute("select count(*) from core.customer_key_history where reason = 'merge'").fetchone()[0] >= 1
 
-        tables = [t for t in _tables(ful) if t[1] not in HISTORY_TABLES]
-        assert [t for t in _tables(inc) if t[1] not in HISTORY_TABLES] == tables
+        tables = [t for t in built_tables(ful) if t[1] not in HISTORY_TABLES]
+        assert [t for t in built_tables(inc) if t[1] not in HISTORY_TABLES] == tables
         inc_customers, full_customers = _customers_by_records(inc), _customers_by_records(ful)
         assert sorted(inc_customers.values()) == sorted(full_customers.values())  # the same groups of records
         renamed = ({c for k, c in inc_customers.items() if k not in full_customers}
@@ -219,7 +208,7 @@ def test_days_loaded_one_at_a_time_equal_one_full_refresh(handmade, tmp_path):
                      != _table(ful, schema, table, full_customers, renamed)]
         assert set(different) <= {"marts.mart_audience_exclusions"}
         assert _exclusions_without_the_draw(inc) == _exclusions_without_the_draw(ful)
-        before_backfill = {t: _table(inc, *t, inc_customers, set()) for t in _tables(inc)
+        before_backfill = {t: _table(inc, *t, inc_customers, set()) for t in built_tables(inc)
                            if t[1] != "audience_member_snapshots"}
 
     # a backfill of the last two days from the command line, when nothing new arrived, changes
@@ -229,7 +218,7 @@ def test_days_loaded_one_at_a_time_equal_one_full_refresh(handmade, tmp_path):
     assert backfill.returncode == 0, backfill.stdout[-3000:] + backfill.stderr[-3000:]
     assert backfill.stdout.count("): SUCCESS") == 2
     with duckdb.connect(str(incremental.warehouse), read_only=True) as inc:
-        after = {t: _table(inc, *t, inc_customers, set()) for t in _tables(inc) if t[1] != "audience_member_snapshots"}
+        after = {t: _table(inc, *t, inc_customers, set()) for t in built_tables(inc) if t[1] != "audience_member_snapshots"}
         assert [t for t in before_backfill if after.get(t) != before_backfill[t]] == []
         assert inc.execute("select max(as_of_date) from marts.mart_customer_profile").fetchone()[0] == date.fromisoformat(
             days[27])

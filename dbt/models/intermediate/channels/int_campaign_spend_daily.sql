@@ -57,9 +57,9 @@ final as (
         cast({{ dbt.date_trunc('month', 'days.spend_date') }} as date) as spend_month,
         days.reporting_channel,
         days.currency,
-        days.spend_amount / ({{ days_between('days.first_day', 'days.last_day') }} + 1) as spend_amount,
+        cast(days.spend_amount as double) / ({{ days_between('days.first_day', 'days.last_day') }} + 1) as spend_amount,
         rate_periods.cny_per_unit,
-        days.spend_amount / ({{ days_between('days.first_day', 'days.last_day') }} + 1)
+        cast(days.spend_amount as double) / ({{ days_between('days.first_day', 'days.last_day') }} + 1)
         * rate_periods.cny_per_unit as spend_cny
     from days
     left join rate_periods

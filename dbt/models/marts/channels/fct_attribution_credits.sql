@@ -32,7 +32,8 @@ converted as (
         contribution.net_revenue_cny as conversion_revenue_cny,
         power(
             0.5,
-            journey_touches.seconds_before_conversion / ({{ var('attribution_time_decay_half_life_days') }} * 86400.0)
+            cast(journey_touches.seconds_before_conversion as double)
+            / ({{ var('attribution_time_decay_half_life_days') }} * 86400)
         ) * journey_touches.touch_weight as decay_weight
     from journey_touches
     inner join contribution on journey_touches.order_id = contribution.order_id

@@ -121,8 +121,9 @@ final as (
         coalesce(attributed.markov_conversions, 0) as markov_conversions,
         coalesce(attributed.markov_contribution_cny, 0) as markov_contribution_cny,
         '{{ primary_model }}' as primary_attribution_model,
-        coalesce(spend.spend_cny, 0) / nullif(attributed.primary_conversions, 0) as cost_per_attributed_conversion_cny,
-        coalesce(attributed.primary_contribution_cny, 0) / nullif(spend.spend_cny, 0) as return_on_spend
+        cast(coalesce(spend.spend_cny, 0) as double) / nullif(attributed.primary_conversions, 0)
+            as cost_per_attributed_conversion_cny,
+        cast(coalesce(attributed.primary_contribution_cny, 0) as double) / nullif(spend.spend_cny, 0) as return_on_spend
     from campaigns
     cross join as_of
     left join funnel on campaigns.campaign_id = funnel.campaign_id

@@ -58,7 +58,8 @@ final as (
         coalesce(attributed.attributed_contribution_cny, 0) as attributed_contribution_cny,
         coalesce(attributed.attributed_revenue_cny, 0) as attributed_revenue_cny,
         coalesce(spend.spend_cny, 0) as spend_cny,
-        coalesce(attributed.attributed_contribution_cny, 0) / nullif(spend.spend_cny, 0) as return_on_spend
+        cast(coalesce(attributed.attributed_contribution_cny, 0) as double) / nullif(spend.spend_cny, 0)
+            as return_on_spend
     from channels
     cross join attribution_models
     left join attributed

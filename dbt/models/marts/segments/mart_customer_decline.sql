@@ -38,10 +38,10 @@ final as (
         ranked.recent_net_revenue_cny - ranked.prior_net_revenue_cny as net_revenue_change_cny,
         case
             when ranked.prior_net_revenue_cny > 0
-                then cast(
-                    (ranked.prior_net_revenue_cny - ranked.recent_net_revenue_cny) / ranked.prior_net_revenue_cny
-                    as decimal(10, 4)
-                )
+                then cast({{ rounded_quotient(
+                    'ranked.prior_net_revenue_cny - ranked.recent_net_revenue_cny',
+                    'ranked.prior_net_revenue_cny', 4
+                ) }} as decimal(10, 4))
         end as net_revenue_drop_share,
         coalesce(
             ranked.prior_net_revenue_cny > 0
