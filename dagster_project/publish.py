@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -20,6 +21,11 @@ from dagster_project.config import connect_duckdb
 # What BI reads: every segment mart, and the core tables the marts are explained by.
 PUBLISHED_CORE_TABLES = ("dim_customers", "fct_orders", "fct_order_items", "fct_touchpoints",
                          "customer_last_contact", "customer_key_history")
+# Facts dbt builds incrementally (each row carries _staged_at, when the build that wrote it started),
+# with their keys: a publish carries their served rows over and copies only the rows written since
+# the served version (and drops the keys the warehouse no longer has), instead of every row.
+CARRIED_OVER = {"fct_orders": "order_id", "fct_order_items": "order_item_id", "fct_touchpoints": "touchpoint_id",
+                "mart_order_contribution": "order_id"}
 
 
 def published_row_counts(serving: Path) -> dict[str, int]:
@@ -42,11 +48,14 @@ def remove_stale_staging_files(serving: Path) -> list[Path]:
 def publish(warehouse: Path, serving: Path, run_id: str, checks: list[dict],
             duckdb_config: dict[str, str | int] | None = None) -> dict[str, int]:
     """Build the new serving file beside the old one from the marts and PUBLISHED_CORE_TABLES of
-    the DuckDB database `warehouse`, then swap it in; returns rows per table."""
+    the DuckDB database `warehouse`, then swap it in; returns rows per table. The new file starts as
+    a copy of the served one, so the CARRIED_OVER facts only take their changes."""
     serving.parent.mkdir(parents=True, exist_ok=True)
     remove_stale_staging_files(serving)
     staging_file = serving.with_name(f".{serving.name}.{run_id[:8]}.tmp")
     staging_file.unlink(missing_ok=True)
+    if serving.exists():
+        shutil.copyfile(serving, staging_file)
     counts: dict[str, int] = {}
     try:
         with connect_duckdb(staging_file, duckdb_config) as con:
@@ -56,10 +65,16 @@ def publish(warehouse: Path, serving: Path, run_id: str, checks: list[dict],
                 "select table_name from information_schema.tables where table_catalog = 'warehouse' "
                 "and table_schema = 'marts' order by table_name").fetchall()]
             tables = [("marts", name) for name in marts] + [("core", name) for name in PUBLISHED_CORE_TABLES]
+            served = {row[0] for row in con.execute("select table_name from duckdb_tables() where "
+                                                    "database_name = current_database() and schema_name = 'main'").fetchall()}
+            for name in sorted(served - {name for _, name in tables}):  # no longer published
+                con.execute(f"drop table main.{name}")
+            con.execute("drop schema if exists _publish cascade")
             # one flat namespace for BI (`select * from mart_customer_profile`): the serving file is
             # called marts.duckdb, so a schema named marts would be ambiguous with its catalog
             for schema, name in tables:
-                con.execute(f"create table main.{name} as select * from warehouse.{schema}.{name}")
+                if not (name in served and _carry_over(con, f"warehouse.{schema}.{name}", name)):
+                    con.execute(f"create or replace table main.{name} as select * from warehouse.{schema}.{name}")
                 counts[name] = con.execute(f"select count(*) from main.{name}").fetchone()[0]
             as_of = con.execute("select max(as_of_date) from main.mart_customer_profile").fetchone()[0]
             con.execute("detach warehouse")
@@ -75,3 +90,28 @@ def publish(warehouse: Path, serving: Path, run_id: str, checks: list[dict],
     finally:
         staging_file.unlink(missing_ok=True)
     return counts
+
+
+def _columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, name: str) -> list[tuple[str, str]]:
+    return con.execute("select column_name, data_type from information_schema.columns where table_catalog = ? "
+                       "and table_schema = ? and table_name = ? order by ordinal_position",
+                       [catalog, schema, name]).fetchall()
+
+
+def _carry_over(con: duckdb.DuckDBPyConnection, source: str, name: str) -> bool:
+    """Bring served table `name` (a CARRIED_OVER fact) up to `source`: delete the keys written
+    since the served version or gone, insert the rows written since. False (nothing done) for any
+    other table, or when the served table has other columns than the source (a schema change) or
+    no _staged_at."""
+    key = CARRIED_OVER.get(name)
+    catalog, schema, table = source.split(".")
+    served = _columns(con, con.execute("select current_database()").fetchone()[0], "main", name)
+    if key is None or served != _columns(con, catalog, schema, table) or ("_staged_at", "TIMESTAMP") not in served:
+        return False
+    since = con.execute(f"select max(_staged_at) from main.{name}").fetchone()[0]
+    if since is None:
+        return False
+    con.execute(f"""delete from main.{name} where {key} not in (select {key} from {source})
+                    or {key} in (select {key} from {source} where _staged_at > ?)""", [since])
+    con.execute(f"insert into main.{name} select * from {source} where _staged_at > ?", [since])
+    return True

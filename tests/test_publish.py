@@ -9,7 +9,7 @@ import time
 
 import duckdb
 
-from dagster_project.publish import PUBLISHED_CORE_TABLES, publish, published_row_counts
+from dagster_project.publish import CARRIED_OVER, PUBLISHED_CORE_TABLES, publish, published_row_counts
 
 READER = textwrap.dedent("""
     import json, sys, time
@@ -73,3 +73,46 @@ def test_reader_always_sees_one_complete_version_while_publishing(tmp_path):
     assert seen["reads"] > 10
     assert len(seen["runs"]) >= 3  # the reader saw several versions come and go
     assert published_row_counts(serving)["mart_customer_profile"] == 1_000  # the last publish (run 8, small)
+
+
+def test_a_publish_carries_served_facts_over_and_takes_only_their_changes(tmp_path):
+    """The facts in CARRIED_OVER are brought up to date from the served copy (rows written since the
+    served version replaced, keys gone deleted): the result equals a publish from scratch, except for
+    a mark put into a served fact row the build did not touch, which stays (the row was carried
+    over, not copied again; a mark in a table that is not carried over is overwritten). A table no
+    longer in the warehouse leaves the serving file; a fact whose columns changed is copied whole."""
+    warehouse, serving, fresh = tmp_path / "warehouse.duckdb", tmp_path / "marts.duckdb", tmp_path / "fresh.duckdb"
+    with duckdb.connect(str(warehouse)) as con:
+        con.execute("create schema marts")
+        con.execute("create schema core")
+        con.execute("create table marts.mart_customer_profile as select 1 as customer_key, date '2026-01-31' as as_of_date")
+        con.execute("create table marts.mart_retired as select 1 as x")
+        for name in PUBLISHED_CORE_TABLES:
+            key = CARRIED_OVER.get(name, "customer_key")
+            con.execute(f"create table core.{name} as select 'k' || i as {key}, i as amount, "
+                        "timestamp '2026-01-01 06:00' as _staged_at from range(5) as r(i)")
+    publish(warehouse, serving, "run-1", checks=[])
+    with duckdb.connect(str(serving)) as con:  # marks: kept where a table is carried over, not copied
+        con.execute("update fct_order_items set amount = -1 where order_item_id = 'k0'")
+        con.execute("update dim_customers set amount = -1 where customer_key = 'k0'")
+    with duckdb.connect(str(warehouse)) as con:  # the next build: k1 rewritten, k2 gone, k9 new
+        con.execute("delete from core.fct_orders where order_id in ('k1', 'k2')")
+        con.execute("insert into core.fct_orders values ('k1', 100, timestamp '2026-01-02 06:00'), "
+                    "('k9', 9, timestamp '2026-01-02 06:00')")
+        con.execute("alter table core.fct_touchpoints add column channel varchar")
+        con.execute("update core.fct_touchpoints set channel = 'web'")
+        con.execute("drop table marts.mart_retired")
+    counts = publish(warehouse, serving, "run-2", checks=[])
+    publish(warehouse, fresh, "run-2", checks=[])
+    with duckdb.connect(str(serving), read_only=True) as served, duckdb.connect(str(fresh), read_only=True) as scratch:
+        for name in ["mart_customer_profile", *PUBLISHED_CORE_TABLES]:
+            if name != "fct_order_items":
+                query = f"select * from {name} order by all"
+                assert served.execute(query).fetchall() == scratch.execute(query).fetchall(), name
+        assert served.execute("select amount from fct_order_items where order_item_id = 'k0'").fetchall() == [(-1,)]
+        assert served.execute("select order_id, amount from fct_orders order by 1").fetchall() == \
+            [("k0", 0), ("k1", 100), ("k3", 3), ("k4", 4), ("k9", 9)]
+        assert served.execute("select distinct channel from fct_touchpoints").fetchall() == [("web",)]
+        tables = {row[0] for row in served.execute("select table_name from duckdb_tables() where schema_name = 'main'").fetchall()}
+        assert "mart_retired" not in tables
+    assert counts["fct_orders"] == 5

@@ -125,8 +125,9 @@
 
 {#-
     customer_source_map's records whose customer may have changed since its last build: those with
-    an edge staged since, or with an identifier whose component was rebuilt since or that stopped
-    being usable since (int_identity_components_resolved__retired), and those on no edge any more.
+    an edge staged since, or with an identifier whose component changed since, whose key changed
+    since (a merge keeps the oldest key, which may come from the other part) or that stopped being
+    usable since (int_identity_components_resolved__retired), and those on no edge any more.
 -#}
 {% macro records_to_remap() -%}
     record_key in (
@@ -138,6 +139,72 @@
                 where _staged_at > (select max(_staged_at) from {{ this }})
             )
             or identifier_key in ({{ retired_since_last_build(ref('int_identity_components_resolved')) }})
+            or identifier_key in (
+                select identifier_key from {{ ref('identity_key_registry') }}
+                where key_changed_at > (select max(_staged_at) from {{ this }})
+            )
     )
     or record_key not in (select record_key from {{ ref('int_identity_edges_unpivoted') }})
+{%- endmacro %}
+
+
+{#-
+    fct_touchpoints' rows to recompute: records remapped since its last build, orders rebuilt since,
+    engagements, responses and campaign activities restaged since (or whose campaign was), and
+    touchpoints whose record is no longer mapped to a customer.
+-#}
+{% macro touchpoints_to_rebuild() -%}
+    {%- set since = "_staged_at > (select max(_staged_at) from " ~ this ~ ")" -%}
+    touchpoint_id in (
+        select record_key from {{ ref('customer_source_map') }} where {{ since }}
+        union
+        select {{ dbt.concat(["'orders|orders|'", "order_id"]) }} from {{ ref('fct_orders') }} where {{ since }}
+        union
+        select {{ dbt.concat(["'social|engagements|'", "event_id"]) }} from {{ ref('stg_social__engagements') }}
+        where {{ since }}
+        union
+        select {{ dbt.concat(["'survey|responses|'", "response_id"]) }} from {{ ref('stg_survey__responses') }}
+        where {{ since }}
+        union
+        select {{ dbt.concat(["'crm|campaign_activity|'", "activity_id"]) }}
+        from {{ ref('stg_crm__campaign_activities') }}
+        where
+            {{ since }}
+            or campaign_id in (select campaign_id from {{ ref('stg_crm__campaigns') }} where {{ since }})
+    )
+    or touchpoint_id not in (select record_key from {{ ref('customer_source_map') }})
+{%- endmacro %}
+
+
+{#- fct_touchpoints' source filter: true where the record (its touchpoint_id) is not in the table. -#}
+{% macro touchpoint_not_built(record_key) -%}
+    {%- if is_incremental() -%}
+        {{ record_key }} not in (select touchpoint_id from {{ this }})
+    {%- else -%}
+        true
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
+    fct_orders' rows to recompute: orders restaged since its last build (or whose items were),
+    orders whose customer_source_map row was rewritten since or is gone, orders no longer staged,
+    and every order built with another exchange_rates seed.
+-#}
+{% macro orders_to_rebuild() -%}
+    {%- set since = "_staged_at > (select max(_staged_at) from " ~ this ~ ")" -%}
+    {%- set order_records = "source = 'orders' and source_table = 'orders'" -%}
+    order_id in (
+        select order_id from {{ ref('stg_orders__orders') }} where {{ since }}
+        union
+        select order_id from {{ ref('stg_orders__order_items') }} where {{ since }}
+        union
+        select record_id from {{ ref('customer_source_map') }} where {{ since }} and {{ order_records }}
+    )
+    or order_id not in (select order_id from {{ ref('stg_orders__orders') }})
+    or (
+        customer_key is not null
+        and order_id not in (select record_id from {{ ref('customer_source_map') }} where {{ order_records }})
+    )
+    or _seeds_checksum <> {{ seeds_checksum(['exchange_rates']) }}
 {%- endmacro %}

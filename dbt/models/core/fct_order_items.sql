@@ -1,15 +1,29 @@
 {#-
     One row per item of the latest version of each order, with the order's customer, category
     and brand tier, amounts in CNY.
--#}
-with
 
-items as (
-    select * from {{ ref('stg_orders__order_items') }}
-),
+    Incremental by order: the pre-hook deletes the items of every order rebuilt in fct_orders since
+    the last build (which covers orders whose items were restaged) and of orders fct_orders no
+    longer has; the build appends the items of every order the table does not hold.
+-#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_rows(ref('fct_orders'), 'order_id') }}"
+) }}
+
+with
 
 orders as (
     select * from {{ ref('fct_orders') }}
+    {{ where_key_not_built('order_id', 'order_id') }}
+),
+
+items as (
+    select * from {{ ref('stg_orders__order_items') }}
+    {% if is_incremental() %}
+        where order_id in (select order_id from orders)
+    {% endif %}
 ),
 
 final as (
@@ -31,7 +45,8 @@ final as (
         case
             when orders.is_cancelled_or_refunded then cast(0 as decimal(18, 2))
             else cast(items.line_amount * orders.exchange_rate_to_cny as decimal(18, 2))
-        end as net_line_amount_cny
+        end as net_line_amount_cny,
+        {{ staged_at() }} as _staged_at
     from items
     inner join orders on items.order_id = orders.order_id
 )

@@ -2,15 +2,31 @@
     One row per order, in its latest status (re-delivered orders counted once), with the
     customer it resolves to and amounts in the reporting currency (CNY) at the rate valid on the
     order date. Gross is what was billed; net is zero for cancelled and refunded orders.
+
+    Incremental by order: the pre-hook deletes the orders restaged since the last build (new,
+    re-delivered or retracted versions, their items included), the orders whose customer changed
+    (their customer_source_map row rewritten, or gone: no usable identifier any more), the orders
+    staging no longer has, and every order when the exchange_rates seed changed
+    (orders_to_rebuild); the build appends every staged order the table does not hold.
 -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ orders_to_rebuild() }}{% endif %}"
+) }}
+
 with
 
 orders as (
     select * from {{ ref('stg_orders__orders') }}
+    {{ where_key_not_built('order_id', 'order_id') }}
 ),
 
 items as (
     select * from {{ ref('stg_orders__order_items') }}
+    {% if is_incremental() %}
+        where order_id in (select order_id from orders)
+    {% endif %}
 ),
 
 source_map as (
@@ -69,7 +85,9 @@ final as (
             else cast(orders.total_amount * order_rates.cny_per_unit as decimal(18, 2))
         end as net_amount_cny,
         coalesce(item_totals.item_count, 0) as item_count,
-        coalesce(item_totals.unit_count, 0) as unit_count
+        coalesce(item_totals.unit_count, 0) as unit_count,
+        {{ seeds_checksum(['exchange_rates']) }} as _seeds_checksum,
+        {{ staged_at() }} as _staged_at
     from orders
     left join source_map
         on

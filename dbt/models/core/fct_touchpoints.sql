@@ -2,7 +2,18 @@
     One row per interaction of a known person (a resolved customer) with the brand, across all
     sources: orders, social engagements, survey responses and campaign activity.
     value: net order amount in CNY for orders, the NPS answer for surveys, null otherwise.
+
+    Incremental by record (touchpoint_id is the record key): the pre-hook deletes the touchpoints
+    whose record was remapped, restaged (an order rebuilt in fct_orders, an engagement, response or
+    activity restaged, or an activity's campaign restaged) or is no longer mapped
+    (touchpoints_to_rebuild); the build appends every touchpoint the table does not hold.
 -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ touchpoints_to_rebuild() }}{% endif %}"
+) }}
+
 with
 
 source_map as (
@@ -40,7 +51,9 @@ touchpoints as (
         orders.campaign_id,
         cast(orders.net_amount_cny as decimal(18, 2)) as touchpoint_value
     from orders
-    where orders.customer_key is not null
+    where
+        orders.customer_key is not null
+        and {{ touchpoint_not_built(dbt.concat(["'orders|orders|'", "orders.order_id"])) }}
     union all
     select
         source_map.record_key as touchpoint_id,
@@ -56,6 +69,7 @@ touchpoints as (
         on
             source_map.source = 'social' and source_map.source_table = 'engagements'
             and engagements.event_id = source_map.record_id
+    where {{ touchpoint_not_built('source_map.record_key') }}
     union all
     select
         source_map.record_key as touchpoint_id,
@@ -69,6 +83,7 @@ touchpoints as (
     from responses
     inner join source_map
         on source_map.source = 'survey' and responses.response_id = source_map.record_id
+    where {{ touchpoint_not_built('source_map.record_key') }}
     union all
     select
         source_map.record_key as touchpoint_id,
@@ -85,6 +100,7 @@ touchpoints as (
             source_map.source = 'crm' and source_map.source_table = 'campaign_activity'
             and activities.activity_id = source_map.record_id
     left join campaigns on activities.campaign_id = campaigns.campaign_id
+    where {{ touchpoint_not_built('source_map.record_key') }}
 ),
 
 final as (
@@ -96,7 +112,8 @@ final as (
         channel,
         touchpoint_type,
         campaign_id,
-        touchpoint_value
+        touchpoint_value,
+        {{ staged_at() }} as _staged_at
     from touchpoints
 )
 

@@ -10,9 +10,11 @@
     holding most of its identifiers. A component without a key gets one derived from its oldest
     identifier, so the same data always gets the same keys.
 
-    Each build reads the components rebuilt since its last one (int_identity_components_resolved
-    is incremental): an old key's identifiers all sat in one component, and every component that
-    holds one of them now was rebuilt with all its members, so the rules need nothing else.
+    Each build reads the components with an identifier that moved since its last one
+    (int_identity_components_resolved stamps an identifier when its component changes), with all
+    their members, and every component holding an identifier that shares an old key with a moved
+    one: an old key's identifiers all sat in one component, so every component that holds one of
+    them now is read, and the rules need nothing else.
 -#}
 {{ config(
     materialized='incremental',
@@ -27,12 +29,24 @@
 with
 
 components as (
-    -- the components rebuilt since the registry's last build: only their identifiers can change key
+    -- the components with an identifier that moved since the registry's last build, and those
+    -- holding an identifier whose key a moved one had (the rest of a split): only their
+    -- identifiers can change key
     select * from {{ ref('int_identity_components_resolved') }}
     {% if is_incremental() %}
         where component_id in (
-            select component_id from {{ ref('int_identity_components_resolved') }}
-            where _staged_at > (select max(resolved_at) from {{ this }})
+            select resolved.component_id
+            from {{ ref('int_identity_components_resolved') }} as resolved
+            left join {{ this }} as keyed on resolved.identifier_key = keyed.identifier_key
+            where
+                resolved._staged_at > (select max(resolved_at) from {{ this }})
+                or keyed.customer_key in (
+                    select moved_keys.customer_key
+                    from {{ this }} as moved_keys
+                    inner join {{ ref('int_identity_components_resolved') }} as moved
+                        on moved_keys.identifier_key = moved.identifier_key
+                    where moved._staged_at > (select max(resolved_at) from {{ this }})
+                )
         )
     {% endif %}
 ),

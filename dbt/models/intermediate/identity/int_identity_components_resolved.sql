@@ -13,6 +13,11 @@
     split divides them, each with every member); the others keep their rows. Identifiers no longer
     usable are deleted after the build, and logged in int_identity_components_resolved__retired
     for customer_source_map (a record whose only usable identifier turned junk leaves it).
+
+    _staged_at is when the identifier's component last changed: a recomputed row whose component
+    is the one it had keeps its stamp, so the registry and customer_source_map, which look for
+    rows stamped since their own last build, see only the identifiers that moved (a merge or a
+    split moves at least one part: the part without the smallest identifier gets a new id).
 -#}
 -- depends_on: {{ ref('int_identity_identifiers_linked') }}
 {{ config(
@@ -121,9 +126,18 @@ final as (
         labels.component_id,
         profiled.identifier_type,
         profiled.first_seen_at,
-        {{ staged_at() }} as _staged_at
+        {% if is_incremental() -%}
+            case
+                when previous.component_id = labels.component_id then previous._staged_at else {{ staged_at() }}
+            end
+        {%- else -%}
+            {{ staged_at() }}
+        {%- endif %} as _staged_at
     from labels
     inner join profiled on labels.node = profiled.identifier_key
+    {% if is_incremental() -%}
+        left join {{ this }} as previous on labels.node = previous.identifier_key
+    {%- endif %}
 )
 
 select * from final

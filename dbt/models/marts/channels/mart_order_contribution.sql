@@ -8,15 +8,31 @@
     shipping fee is taken to pass through to the carrier. Cancelled and refunded orders count 0.
     Cost, commission and contribution are null when a margin or commission row is missing (the
     singular tests then fail naming the category or channel) or when the order has no items.
+
+    Incremental by order: the pre-hook deletes the orders rebuilt in fct_orders since the last
+    build, those fct_orders no longer has, and every order when a seed it reads changed; the build
+    appends every order the table does not hold.
 -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ changed_rows(ref('fct_orders'), 'order_id') }}"
+        ~ " or _seeds_checksum <> {{ seeds_checksum(['category_margins', 'channel_commission_rates', 'channel_map']) }}"
+        ~ "{% endif %}"
+) }}
+
 with
 
 orders as (
     select * from {{ ref('fct_orders') }}
+    {{ where_key_not_built('order_id', 'order_id') }}
 ),
 
 items as (
     select * from {{ ref('int_order_items_costed') }}
+    {% if is_incremental() %}
+        where order_id in (select order_id from orders)
+    {% endif %}
 ),
 
 commission_rates as (
@@ -97,7 +113,10 @@ final as (
         commission_rate,
         cast(net_revenue_cny * commission_rate as decimal(18, 2)) as commission_cny,
         cast(net_revenue_cny - cost_of_goods_cny - net_revenue_cny * commission_rate as decimal(18, 2))
-            as contribution_margin_cny
+            as contribution_margin_cny,
+        {{ seeds_checksum(['category_margins', 'channel_commission_rates', 'channel_map']) }}
+            as _seeds_checksum,
+        {{ staged_at() }} as _staged_at
     from amounts
 )
 
