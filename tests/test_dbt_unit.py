@@ -5,6 +5,7 @@ tables are created empty, the seeds loaded, every model built with `--empty` (no
 only the unit tests run. Macros whose behaviour shows only on many rows run through `dbt show`.
 """
 
+import hashlib
 import json
 import os
 import subprocess
@@ -65,3 +66,19 @@ def test_the_control_draw_is_deterministic_and_near_its_share(dbt_env):
     assert first == again
     assert 0.097 < first[0]["share"] < 0.103
     assert 0 <= first[0]["first_draw"] < 1
+
+
+def test_the_seed_fingerprint_follows_the_seed_files(dbt_env):
+    """seeds_checksum: the md5 of the checksums dbt keeps of the named seed files (so an edit of a
+    rate or margin seed gives another value, and the incremental facts rebuild their rows); a name
+    that is no seed of the project stops the build."""
+    def file_checksum(seed: str) -> str:  # dbt's: sha256 of the file's text without surrounding blanks
+        return hashlib.sha256((DBT_PROJECT_DIR / "seeds" / f"{seed}.csv").read_text("utf-8").strip().encode()).hexdigest()
+
+    rates, margins = file_checksum("exchange_rates"), file_checksum("category_margins")
+    shown = _show("select {{ seeds_checksum(['exchange_rates']) }} as one, "
+                  "{{ seeds_checksum(['exchange_rates', 'category_margins']) }} as two", dbt_env)
+    assert shown == [{"one": hashlib.md5(rates.encode()).hexdigest(),
+                      "two": hashlib.md5(f"{rates}|{margins}".encode()).hexdigest()}]
+    unknown = _dbt("show", "--inline", "select {{ seeds_checksum(['no_such_seed']) }} as x", env=dbt_env)
+    assert unknown.returncode != 0 and "the project has no seed no_such_seed" in unknown.stdout
