@@ -2,8 +2,9 @@
     A string literal that changes whenever one of the seed files named in `seeds` changes: an
     incremental model keeps it on every row (_seeds_checksum) and rebuilds the rows that carry
     another one, so editing a rate or margin seed reaches the rows built before the edit. It
-    comes from the sha256 dbt keeps of each seed file (of its text without surrounding blanks), so it is the same on every engine. (A unit
-    test's context has no graph: there the seed names stand in.)
+    comes from the sha256 dbt keeps of each seed file (of its text without surrounding blanks),
+    so it is the same on every engine. (A unit test's context has no graph: there the seed names
+    stand in.)
 -#}
 {% macro seeds_checksum(seeds) -%}
     {%- set checksums = [] -%}
