@@ -101,15 +101,18 @@ def _columns(con: duckdb.DuckDBPyConnection, catalog: str, schema: str, name: st
 def _carry_over(con: duckdb.DuckDBPyConnection, source: str, name: str) -> bool:
     """Bring served table `name` (a CARRIED_OVER fact) up to `source`: delete the keys written
     since the served version or gone, insert the rows written since. False (nothing done) for any
-    other table, or when the served table has other columns than the source (a schema change) or
-    no _staged_at."""
+    other table, when the served table has other columns than the source (a schema change) or no
+    _staged_at, or when more than half its rows were written since (after a full refresh)."""
     key = CARRIED_OVER.get(name)
     catalog, schema, table = source.split(".")
     served = _columns(con, con.execute("select current_database()").fetchone()[0], "main", name)
     if key is None or served != _columns(con, catalog, schema, table) or ("_staged_at", "TIMESTAMP") not in served:
         return False
-    since = con.execute(f"select max(_staged_at) from main.{name}").fetchone()[0]
+    since, served_rows = con.execute(f"select max(_staged_at), count(*) from main.{name}").fetchone()
     if since is None:
+        return False
+    written = con.execute(f"select count(*) from {source} where _staged_at > ?", [since]).fetchone()[0]
+    if 2 * written > served_rows:  # mostly rewritten (a full refresh): copying is cheaper
         return False
     con.execute(f"""delete from main.{name} where {key} not in (select {key} from {source})
                     or {key} in (select {key} from {source} where _staged_at > ?)""", [since])

@@ -80,7 +80,8 @@ def test_a_publish_carries_served_facts_over_and_takes_only_their_changes(tmp_pa
     served version replaced, keys gone deleted): the result equals a publish from scratch, except for
     a mark put into a served fact row the build did not touch, which stays (the row was carried
     over, not copied again; a mark in a table that is not carried over is overwritten). A table no
-    longer in the warehouse leaves the serving file; a fact whose columns changed is copied whole."""
+    longer in the warehouse leaves the serving file; a fact whose columns changed, or whose rows
+    were mostly rewritten (a full refresh), is copied whole."""
     warehouse, serving, fresh = tmp_path / "warehouse.duckdb", tmp_path / "marts.duckdb", tmp_path / "fresh.duckdb"
     with duckdb.connect(str(warehouse)) as con:
         con.execute("create schema marts")
@@ -116,3 +117,8 @@ def test_a_publish_carries_served_facts_over_and_takes_only_their_changes(tmp_pa
         tables = {row[0] for row in served.execute("select table_name from duckdb_tables() where schema_name = 'main'").fetchall()}
         assert "mart_retired" not in tables
     assert counts["fct_orders"] == 5
+    with duckdb.connect(str(warehouse)) as con:  # a full refresh rewrites every row: copied whole
+        con.execute("update core.fct_order_items set _staged_at = timestamp '2026-01-03 06:00'")
+    publish(warehouse, serving, "run-3", checks=[])
+    with duckdb.connect(str(serving), read_only=True) as served:
+        assert served.execute("select amount from fct_order_items where order_item_id = 'k0'").fetchall() == [(0,)]
