@@ -40,15 +40,26 @@
 {%- endmacro %}
 
 
+{#- On an incremental build, the rows whose `key` is among the keys of `scope` (a CTE that
+    where_key_not_built restricted to what the build recomputes). -#}
+{% macro where_key_in_scope(key, scope) -%}
+    {%- if is_incremental() -%}
+        where {{ key }} in (select {{ key }} from {{ scope }})
+    {%- endif -%}
+{%- endmacro %}
+
+
 {#-
     The same pattern one layer further down, where the upstream model is itself incremental:
     every row a build writes carries _staged_at (staged_at(): the build's start), so the keys to
     recompute are those with upstream rows staged after the newest row here, and the keys the
-    upstream model no longer has are deleted.
+    upstream model no longer has are deleted. With `seeds` (seed names), so are the rows built
+    with other versions of those seeds (the model keeps seeds_checksum(seeds) as _seeds_checksum).
 -#}
-{% macro delete_changed_rows(upstream, key) -%}
+{% macro delete_changed_rows(upstream, key, seeds=[]) -%}
     {%- if is_incremental() -%}
         delete from {{ this }} where {{ changed_rows(upstream, key) }}
+        {%- if seeds %} or _seeds_checksum <> {{ seeds_checksum(seeds) }}{% endif %}
     {%- endif -%}
 {%- endmacro %}
 
@@ -158,15 +169,15 @@
     touchpoint_id in (
         select record_key from {{ ref('customer_source_map') }} where {{ since }}
         union
-        select {{ dbt.concat(["'orders|orders|'", "order_id"]) }} from {{ ref('fct_orders') }} where {{ since }}
+        select {{ record_key("'orders'", "'orders'", 'order_id') }} from {{ ref('fct_orders') }} where {{ since }}
         union
-        select {{ dbt.concat(["'social|engagements|'", "event_id"]) }} from {{ ref('stg_social__engagements') }}
+        select {{ record_key("'social'", "'engagements'", 'event_id') }} from {{ ref('stg_social__engagements') }}
         where {{ since }}
         union
-        select {{ dbt.concat(["'survey|responses|'", "response_id"]) }} from {{ ref('stg_survey__responses') }}
+        select {{ record_key("'survey'", "'responses'", 'response_id') }} from {{ ref('stg_survey__responses') }}
         where {{ since }}
         union
-        select {{ dbt.concat(["'crm|campaign_activity|'", "activity_id"]) }}
+        select {{ record_key("'crm'", "'campaign_activity'", 'activity_id') }}
         from {{ ref('stg_crm__campaign_activities') }}
         where
             {{ since }}
@@ -207,4 +218,11 @@
         and order_id not in (select record_id from {{ ref('customer_source_map') }} where {{ order_records }})
     )
     or _seeds_checksum <> {{ seeds_checksum(['exchange_rates']) }}
+{%- endmacro %}
+
+
+{#- A source record's key, source|table|record id: the identity layer's record_key and
+    fct_touchpoints' touchpoint_id. -#}
+{% macro record_key(source, source_table, record_id) -%}
+    {{ dbt.concat([source, "'|'", source_table, "'|'", record_id]) }}
 {%- endmacro %}

@@ -21,9 +21,7 @@ orders as (
 
 items as (
     select * from {{ ref('stg_orders__order_items') }}
-    {% if is_incremental() %}
-        where order_id in (select order_id from orders)
-    {% endif %}
+    {{ where_key_in_scope('order_id', 'orders') }}
 ),
 
 final as (

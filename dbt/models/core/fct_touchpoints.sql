@@ -42,7 +42,7 @@ campaigns as (
 
 touchpoints as (
     select
-        {{ dbt.concat(["'orders|orders|'", "orders.order_id"]) }} as touchpoint_id,
+        {{ record_key("'orders'", "'orders'", 'orders.order_id') }} as touchpoint_id,
         orders.customer_key,
         orders.ordered_at as occurred_at,
         'orders' as source,
@@ -53,7 +53,7 @@ touchpoints as (
     from orders
     where
         orders.customer_key is not null
-        and {{ touchpoint_not_built(dbt.concat(["'orders|orders|'", "orders.order_id"])) }}
+        and {{ touchpoint_not_built(record_key("'orders'", "'orders'", 'orders.order_id')) }}
     union all
     select
         source_map.record_key as touchpoint_id,

@@ -96,7 +96,7 @@ unioned as (
 
 final as (
     select
-        {{ dbt.concat(["source", "'|'", "source_table", "'|'", "record_id"]) }} as record_key,
+        {{ record_key('source', 'source_table', 'record_id') }} as record_key,
         source,
         source_table,
         record_id,

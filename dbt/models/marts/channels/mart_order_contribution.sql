@@ -16,9 +16,8 @@
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ changed_rows(ref('fct_orders'), 'order_id') }}"
-        ~ " or _seeds_checksum <> {{ seeds_checksum(['category_margins', 'channel_commission_rates', 'channel_map']) }}"
-        ~ "{% endif %}"
+    pre_hook="{{ delete_changed_rows(ref('fct_orders'), 'order_id',
+        seeds=['category_margins', 'channel_commission_rates', 'channel_map']) }}"
 ) }}
 
 with
@@ -30,9 +29,7 @@ orders as (
 
 items as (
     select * from {{ ref('int_order_items_costed') }}
-    {% if is_incremental() %}
-        where order_id in (select order_id from orders)
-    {% endif %}
+    {{ where_key_in_scope('order_id', 'orders') }}
 ),
 
 commission_rates as (
