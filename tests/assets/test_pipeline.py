@@ -211,7 +211,9 @@ def _assert_channel_bad_input_is_named(warehouse: Path) -> None:
         con.execute("update staging.stg_crm__campaigns set spend_amount = null where campaign_id = ?", [campaigns[1]])
         con.execute("update core.fct_order_items set category = 'garden' "
                     "where order_item_id = (select min(order_item_id) from core.fct_order_items)")
-        con.execute("update core.fct_orders set channel = 'tiktok_shop' "
+        # stamped as a restaged order is, so the incremental mart_order_contribution rebuilds it
+        con.execute("update core.fct_orders set channel = 'tiktok_shop', "
+                    "_staged_at = (select max(_staged_at) from core.fct_orders) + interval 1 second "
                     "where order_id = (select min(order_id) from core.fct_orders)")
     def dbt(command: str) -> subprocess.CompletedProcess:
         return subprocess.run([str(Path(sys.executable).parent / "dbt"), command, "--select",
