@@ -160,6 +160,43 @@
 
 
 {#-
+    int_customer_records_summarised's pre-hook: delete the customers whose summary may have
+    changed since its last build. A record that joined a customer, moved to another, was restaged,
+    or holds an identifier that turned junk or usable again has its customer_source_map row
+    rewritten since (records_to_remap); a customer that only lost records has fewer mapped records
+    than its stored record_count; a key no longer mapped is gone.
+-#}
+{% macro delete_resummarised_customers() -%}
+    {%- if is_incremental() -%}
+        {%- set since = "_staged_at > (select max(_staged_at) from " ~ this ~ ")" -%}
+        delete from {{ this }}
+        where
+            customer_key in (
+                select customer_key from {{ ref('customer_source_map') }}
+                where
+                    {{ since }}
+                    or record_key in (
+                        select record_key from {{ ref('int_identity_records_normalised') }} where {{ since }}
+                    )
+            )
+            or customer_key in (
+                select summarised.customer_key
+                from {{ this }} as summarised
+                left join (
+                    select
+                        customer_key,
+                        count(*) as record_count
+                    from {{ ref('customer_source_map') }}
+                    group by customer_key
+                ) as mapped
+                    on summarised.customer_key = mapped.customer_key
+                where mapped.record_count is null or mapped.record_count <> summarised.record_count
+            )
+    {%- endif -%}
+{%- endmacro %}
+
+
+{#-
     fct_touchpoints' rows to recompute: records remapped since its last build, orders rebuilt since,
     engagements, responses and campaign activities restaged since (or whose campaign was), and
     touchpoints whose record is no longer mapped to a customer.

@@ -1,15 +1,25 @@
 {#-
     One row per customer (every key in customer_source_map), from all their source records:
-    when they were first and last seen, the source systems and social accounts they appear with,
-    and the latest valid email and phone seen in any source (ties: the later record key, then the
-    larger value). Identifiers kept out of identity resolution as too shared
-    (identity_junk_identifiers) are never chosen.
+    when they were first and last seen, how many records they have, the source systems and social
+    accounts they appear with, and the latest valid email and phone seen in any source (ties: the
+    later record key, then the larger value). Identifiers kept out of identity resolution as too
+    shared (identity_junk_identifiers) are never chosen.
+
+    Incremental by customer: the pre-hook deletes the customers whose summary may have changed
+    since the last build (macro delete_resummarised_customers), the build appends every customer the
+    table does not hold, from all their records.
 -#}
-{#- A table, not a view: its key tests would compute it twice more. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_resummarised_customers() }}"
+) }}
+
 with
 
 source_map as (
     select * from {{ ref('customer_source_map') }}
+    {{ where_key_not_built('customer_key', 'customer_key') }}
 ),
 
 records as (
@@ -68,6 +78,7 @@ spans as (
         customer_records.customer_key,
         min(customer_records.occurred_at) as first_seen_at,
         max(customer_records.occurred_at) as last_seen_at,
+        count(*) as record_count,
         max(source_lists.source_systems) as source_systems,
         max(social_lists.social_accounts) as social_accounts
     from customer_records
@@ -97,10 +108,12 @@ final as (
         spans.customer_key,
         spans.first_seen_at,
         spans.last_seen_at,
+        spans.record_count,
         spans.source_systems,
         spans.social_accounts,
         latest_emails.email as latest_email,
-        latest_phones.phone as latest_phone
+        latest_phones.phone as latest_phone,
+        {{ staged_at() }} as _staged_at
     from spans
     left join latest_emails on spans.customer_key = latest_emails.customer_key
     left join latest_phones on spans.customer_key = latest_phones.customer_key
