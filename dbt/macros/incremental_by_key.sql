@@ -161,10 +161,12 @@
 
 {#-
     int_customer_records_summarised's pre-hook: delete the customers whose summary may have
-    changed since its last build. A record that joined a customer, moved to another, was restaged,
-    or holds an identifier that turned junk or usable again has its customer_source_map row
-    rewritten since (records_to_remap); a customer that only lost records has fewer mapped records
-    than its stored record_count; a key no longer mapped is gone.
+    changed since its last build. A record that joined a customer, moved to another, or holds an
+    identifier that turned junk or usable again has its customer_source_map row rewritten since
+    (records_to_remap); a restaged record has too, through its rewritten edges, and is also looked
+    up in int_identity_records_normalised directly (the fields summarised here come from there, so
+    this holds whatever the edges step does); a customer that only lost records has fewer mapped
+    records than its stored record_count; a key no longer mapped is gone.
 -#}
 {% macro delete_resummarised_customers() -%}
     {%- if is_incremental() -%}
