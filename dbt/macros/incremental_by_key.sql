@@ -68,7 +68,7 @@
     (
         {{ key }} in (
             select {{ key }} from {{ upstream }}
-            where _staged_at > (select max(_staged_at) from {{ this }})
+            where {{ staged_since_last_build() }}
         )
         or {{ key }} not in (select {{ key }} from {{ upstream }} where {{ key }} is not null)
     )
@@ -144,10 +144,10 @@
     record_key in (
         select record_key from {{ ref('int_identity_edges_unpivoted') }}
         where
-            _staged_at > (select max(_staged_at) from {{ this }})
+            {{ staged_since_last_build() }}
             or identifier_key in (
                 select identifier_key from {{ ref('int_identity_components_resolved') }}
-                where _staged_at > (select max(_staged_at) from {{ this }})
+                where {{ staged_since_last_build() }}
             )
             or identifier_key in ({{ retired_since_last_build(ref('int_identity_components_resolved')) }})
             or identifier_key in (
@@ -160,41 +160,63 @@
 
 
 {#-
-    int_customer_records_summarised's pre-hook: delete the customers whose summary may have
-    changed since its last build. A record that joined a customer, moved to another, or holds an
-    identifier that turned junk or usable again has its customer_source_map row rewritten since
-    (records_to_remap); a restaged record has too, through its rewritten edges, and is also looked
-    up in int_identity_records_normalised directly (the fields summarised here come from there, so
-    this holds whatever the edges step does); a customer that only lost records has fewer mapped
-    records than its stored record_count; a key no longer mapped is gone.
+    Incremental by customer, for a model with one row per customer computed from that customer's
+    rows in `upstream` (an incremental model: its rows carry customer_key and _staged_at). The model
+    stores how many upstream rows the customer has (`count_column`). The pre-hook deletes the
+    customers
+    - with an upstream row written since this model's last build (a row gained or rewritten),
+    - whose number of upstream rows now differs from the stored one (a row lost to another
+      customer or retracted; a loss hidden by a gain is caught by the gained row's stamp),
+    - that the upstream no longer has,
+    - and those of `also_changed`, a query of more customer keys;
+    the model then appends every customer it does not hold, from all their upstream rows
+    (where_key_not_built('customer_key', 'customer_key') on the upstream).
 -#}
-{% macro delete_resummarised_customers() -%}
+{% macro delete_changed_customers(upstream, count_column, also_changed=none) -%}
     {%- if is_incremental() -%}
-        {%- set since = "_staged_at > (select max(_staged_at) from " ~ this ~ ")" -%}
         delete from {{ this }}
         where
             customer_key in (
-                select customer_key from {{ ref('customer_source_map') }}
-                where
-                    {{ since }}
-                    or record_key in (
-                        select record_key from {{ ref('int_identity_records_normalised') }} where {{ since }}
-                    )
+                select customer_key from {{ upstream }} where {{ staged_since_last_build() }}
+                {%- if also_changed %}
+                    union
+                    {{ also_changed }}
+                {%- endif %}
             )
             or customer_key in (
-                select summarised.customer_key
-                from {{ this }} as summarised
+                select built.customer_key
+                from {{ this }} as built
                 left join (
                     select
                         customer_key,
-                        count(*) as record_count
-                    from {{ ref('customer_source_map') }}
+                        count(*) as upstream_rows
+                    from {{ upstream }}
                     group by customer_key
-                ) as mapped
-                    on summarised.customer_key = mapped.customer_key
-                where mapped.record_count is null or mapped.record_count <> summarised.record_count
+                ) as counted
+                    on built.customer_key = counted.customer_key
+                where counted.upstream_rows is null or counted.upstream_rows <> built.{{ count_column }}
             )
     {%- endif -%}
+{%- endmacro %}
+
+
+{#- A row written since this model's last build (the newest _staged_at it holds). -#}
+{% macro staged_since_last_build() -%}
+    _staged_at > (select max(_staged_at) from {{ this }})
+{%- endmacro %}
+
+
+{#-
+    The customers with a source record restaged since this model's last build: for the customer
+    models summarising fields of int_identity_records_normalised. A restaged record has its
+    customer_source_map row rewritten too, through its rewritten edges (records_to_remap); this
+    looks it up directly, so the model holds whatever the edges step does.
+-#}
+{% macro customers_with_restaged_records() -%}
+    select customer_key from {{ ref('customer_source_map') }}
+    where record_key in (
+        select record_key from {{ ref('int_identity_records_normalised') }} where {{ staged_since_last_build() }}
+    )
 {%- endmacro %}
 
 
@@ -204,7 +226,7 @@
     touchpoints whose record is no longer mapped to a customer.
 -#}
 {% macro touchpoints_to_rebuild() -%}
-    {%- set since = "_staged_at > (select max(_staged_at) from " ~ this ~ ")" -%}
+    {%- set since = staged_since_last_build() -%}
     touchpoint_id in (
         select record_key from {{ ref('customer_source_map') }} where {{ since }}
         union
@@ -242,7 +264,7 @@
     and every order built with another exchange_rates seed.
 -#}
 {% macro orders_to_rebuild() -%}
-    {%- set since = "_staged_at > (select max(_staged_at) from " ~ this ~ ")" -%}
+    {%- set since = staged_since_last_build() -%}
     {%- set order_records = "source = 'orders' and source_table = 'orders'" -%}
     order_id in (
         select order_id from {{ ref('stg_orders__orders') }} where {{ since }}

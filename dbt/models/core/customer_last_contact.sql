@@ -2,11 +2,32 @@
     One row per customer: the last interaction (when, which channel, what happened) and the last
     campaign that reached them with how far it got (sent < delivered < opened < clicked <
     converted; bounced and unsubscribed reported as such), so the next contact picks up from there.
+
+    Incremental by customer (macro delete_changed_customers): the pre-hook deletes the customers
+    with a touchpoint written in fct_touchpoints since the last build, with another number of
+    touchpoints than the stored touchpoint_count (one lost to another customer or retracted), and
+    the keys fct_touchpoints no longer has; the build appends every customer the table does not
+    hold, from all their touchpoints.
 -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_customers(ref('fct_touchpoints'), 'touchpoint_count') }}"
+) }}
+
 with
 
 touchpoints as (
     select * from {{ ref('fct_touchpoints') }}
+    {{ where_key_not_built('customer_key', 'customer_key') }}
+),
+
+touchpoint_counts as (
+    select
+        customer_key,
+        count(*) as touchpoint_count
+    from touchpoints
+    group by customer_key
 ),
 
 last_touch as (
@@ -58,8 +79,11 @@ final as (
             when last_campaign.furthest_step = 3 then 'opened'
             when last_campaign.furthest_step = 2 then 'delivered'
             when last_campaign.furthest_step = 1 then 'sent'
-        end as last_campaign_furthest_step
+        end as last_campaign_furthest_step,
+        touchpoint_counts.touchpoint_count,
+        {{ staged_at() }} as _staged_at
     from last_touch
+    inner join touchpoint_counts on last_touch.customer_key = touchpoint_counts.customer_key
     left join last_campaign on last_touch.customer_key = last_campaign.customer_key
 )
 

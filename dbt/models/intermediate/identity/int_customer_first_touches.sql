@@ -3,12 +3,34 @@
     order and the platform and display name of their first social engagement (earliest first;
     ties: the smaller order or event id). dim_customers falls back on them for the acquisition
     channel and the display name.
+
+    Incremental by customer, as int_customer_records_summarised (macro delete_changed_customers):
+    the pre-hook deletes the customers with a customer_source_map row written since the last build,
+    with a record restaged since, or with another number of mapped records than the stored
+    record_count (a record lost), and the keys no longer mapped; the build appends every customer
+    the table does not hold, from all their records.
 -#}
-{#- A table, not a view: its key tests would compute it twice more. -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook="{{ delete_changed_customers(
+        ref('customer_source_map'), 'record_count', also_changed=customers_with_restaged_records()
+    ) }}"
+) }}
+
 with
 
 source_map as (
     select * from {{ ref('customer_source_map') }}
+    {{ where_key_not_built('customer_key', 'customer_key') }}
+),
+
+record_counts as (
+    select
+        customer_key,
+        count(*) as record_count
+    from source_map
+    group by customer_key
 ),
 
 orders as (
@@ -69,8 +91,11 @@ final as (
         touched_customers.customer_key,
         first_orders.channel as first_order_channel,
         first_engagements.platform as first_social_platform,
-        first_engagements.user_display_name as first_social_display_name
+        first_engagements.user_display_name as first_social_display_name,
+        record_counts.record_count,
+        {{ staged_at() }} as _staged_at
     from touched_customers
+    inner join record_counts on touched_customers.customer_key = record_counts.customer_key
     left join first_orders on touched_customers.customer_key = first_orders.customer_key
     left join first_engagements on touched_customers.customer_key = first_engagements.customer_key
 )

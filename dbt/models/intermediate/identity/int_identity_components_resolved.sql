@@ -50,7 +50,7 @@
         with
         seeds as (
             select identifier_key from {{ ref('int_identity_identifiers_linked') }}
-            where _staged_at > (select max(_staged_at) from {{ this }})
+            where {{ staged_since_last_build() }}
             union
             select identifier_key from ({{ usable }}) as usable
             where identifier_key not in (select identifier_key from {{ this }})

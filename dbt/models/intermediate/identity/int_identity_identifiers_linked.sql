@@ -8,11 +8,14 @@
     email typed beside two shop-counter phones is still one person's email.
 
     Incremental: an identifier's figures change only when a record it is on changed, or when an
-    identifier it shares a record with changed (its over-linked flag may have). A build recomputes
-    the identifiers on edges staged since its last build and those that lost an edge since then
-    (int_identity_edges_unpivoted__retired), and every identifier sharing a record with one of
-    those, from their edges only; the others keep their row. Identifiers on no record any more are
-    deleted.
+    identifier it shares a record with turned over-linked or stopped being so (those are not
+    counted in its links). A build recomputes the identifiers on edges staged since its last build
+    and those that lost an edge since then (int_identity_edges_unpivoted__retired); then, of those
+    whose over-linked flag flipped, every identifier sharing a record with them; each from its
+    edges only. The others keep their row: an identifier sharing only unchanged records with a
+    changed one, whose flag stayed, has the same links (a shop-counter phone on a new order does
+    not pull in the thousands of people it was typed beside). Identifiers on no record any more
+    are deleted.
 -#}
 {%- set edges_model = ref('int_identity_edges_unpivoted') -%}
 {{ config(
@@ -39,28 +42,67 @@ edges as (
 
     changed as (
         select identifier_key from edges
-        where _staged_at > (select max(_staged_at) from previous)
+        where {{ staged_since_last_build() }}
         union
         {{ retired_since_last_build(edges_model) }}
     ),
 
-    recomputed as (
-        select changed.identifier_key from changed
-        union
-        select neighbours.identifier_key
-        from edges as changed_edges
-        inner join changed on changed_edges.identifier_key = changed.identifier_key
-        inner join edges as neighbours on changed_edges.record_key = neighbours.record_key
+    changed_edges as (
+        select edges.*
+        from edges
+        inner join changed on edges.identifier_key = changed.identifier_key
+    ),
+
+    changed_pair_links as (
+        {{ identifier_pair_links('changed_edges', 'edges') }}
+    ),
+
+    changed_over_linked as (
+        {{ over_linked_identifiers('changed_pair_links') }}
+    ),
+
+    -- stored identifiers whose over-linked flag is not what it was
+    flipped as (
+        select previous.identifier_key
+        from previous
+        inner join changed on previous.identifier_key = changed.identifier_key
+        left join changed_over_linked on previous.identifier_key = changed_over_linked.identifier_key
+        where previous.is_over_linked <> (changed_over_linked.identifier_key is not null)
+    ),
+
+    neighbour_edges as (
+        select edges.*
+        from edges
+        inner join (
+            select distinct neighbours.identifier_key
+            from edges as flipped_edges
+            inner join flipped on flipped_edges.identifier_key = flipped.identifier_key
+            inner join edges as neighbours on flipped_edges.record_key = neighbours.record_key
+            left join changed on neighbours.identifier_key = changed.identifier_key
+            where changed.identifier_key is null
+        ) as neighbours on edges.identifier_key = neighbours.identifier_key
+    ),
+
+    scoped_edges as (
+        select * from changed_edges
+        union all
+        select * from neighbour_edges
+    ),
+
+    pair_links as (
+        select * from changed_pair_links
+        union all
+        {{ identifier_pair_links('neighbour_edges', 'edges') }}
+    ),
+{% else %}
+    scoped_edges as (
+        select * from edges
+    ),
+
+    pair_links as (
+        {{ identifier_pair_links('scoped_edges', 'edges') }}
     ),
 {% endif %}
-
-scoped_edges as (
-    select edges.*
-    from edges
-    {% if is_incremental() %}
-        inner join recomputed on edges.identifier_key = recomputed.identifier_key
-    {% endif %}
-),
 
 record_counts as (
     select
@@ -74,24 +116,8 @@ record_counts as (
     group by identifier_key, identifier_type, identifier_value
 ),
 
-pair_links as (
-    select distinct
-        scoped_edges.identifier_key,
-        other.identifier_type as other_type,
-        other.identifier_key as other_key
-    from scoped_edges
-    inner join edges as other
-        on scoped_edges.record_key = other.record_key and scoped_edges.identifier_type <> other.identifier_type
-),
-
 over_linked as (
-    select distinct identifier_key
-    from (
-        select identifier_key
-        from pair_links
-        group by identifier_key, other_type
-        having count(*) > {{ var('identity_max_links_per_type') }}
-    ) as over_linked_types
+    {{ over_linked_identifiers('pair_links') }}
 ),
 
 shared as (
@@ -101,8 +127,8 @@ shared as (
         union
         select previous.identifier_key
         from previous
-        left join recomputed on previous.identifier_key = recomputed.identifier_key
-        where previous.is_over_linked and recomputed.identifier_key is null
+        left join record_counts on previous.identifier_key = record_counts.identifier_key
+        where previous.is_over_linked and record_counts.identifier_key is null
     {% endif %}
 ),
 
