@@ -7,12 +7,15 @@
 
     Incremental: a component can change only where the graph changed. The seeds are the
     identifiers whose records changed since the last build (int_identity_identifiers_linked
-    restamps them and their neighbours), the identifiers that became usable (new, or no longer
-    junk) and those that stopped being usable (now junk, or on no record). The components holding
-    a seed or an identifier sharing a record with one are recomputed whole (a merge joins them, a
-    split divides them, each with every member); the others keep their rows. Identifiers no longer
-    usable are deleted after the build, and logged in int_identity_components_resolved__retired
-    for customer_source_map (a record whose only usable identifier turned junk leaves it).
+    restamps them, and the neighbours of an identifier whose over-linked flag flipped), the
+    identifiers that became usable (new, or no longer junk) and those that stopped being usable
+    (now junk, or on no record). The components holding a seed, or an identifier sharing a record
+    with one that became usable, are recomputed whole (a merge joins them, a split divides them,
+    each with every member); the others keep their rows. Only a newly usable identifier needs its
+    neighbours looked up: every other seed has a component already, and a record that links it to
+    another identifier anew (new or restaged) restamps that one too. Identifiers no longer usable
+    are deleted after the build, and logged in int_identity_components_resolved__retired for
+    customer_source_map (a record whose only usable identifier turned junk leaves it).
 
     _staged_at is when the identifier's component last changed: a recomputed row whose component
     is the one it had keeps its stamp, so the registry and customer_source_map, which look for
@@ -48,24 +51,29 @@
 {%- if is_incremental() and execute and flags.WHICH in ['run', 'build'] -%}
     {%- set affected_nodes -%}
         with
+        newly_usable as (
+            select identifier_key from ({{ usable }}) as usable
+            where identifier_key not in (select identifier_key from {{ this }})
+        ),
         seeds as (
             select identifier_key from {{ ref('int_identity_identifiers_linked') }}
             where {{ staged_since_last_build() }}
             union
-            select identifier_key from ({{ usable }}) as usable
-            where identifier_key not in (select identifier_key from {{ this }})
+            select identifier_key from newly_usable
             union
             select identifier_key from {{ this }}
             where identifier_key not in ({{ usable }})
         ),
-        clean as ({{ clean_edges }}),
         touched as (
             select identifier_key from seeds
             union
-            select neighbours.identifier_key
-            from clean as seed_edges
-            inner join seeds on seed_edges.identifier_key = seeds.identifier_key
-            inner join clean as neighbours on seed_edges.record_key = neighbours.record_key
+            select identifier_key from {{ ref('int_identity_edges_unpivoted') }}
+            where
+                record_key in (
+                    select record_key from {{ ref('int_identity_edges_unpivoted') }}
+                    where identifier_key in (select identifier_key from newly_usable)
+                )
+                and identifier_key in ({{ usable }})
         ),
         affected_components as (
             select distinct previous.component_id
