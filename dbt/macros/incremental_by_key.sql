@@ -207,16 +207,21 @@
 
 
 {#-
-    The customers with a source record restaged since this model's last build: for the customer
-    models summarising fields of int_identity_records_normalised. A restaged record has its
-    customer_source_map row rewritten too, through its rewritten edges (records_to_remap); this
-    looks it up directly, so the model holds whatever the edges step does.
+    The pre-hook of the customer models computed from all the customer's source records
+    (int_customer_records_summarised, int_customer_first_touches): delete_changed_customers over
+    customer_source_map with the stored record_count, and the customers with a record restaged
+    since. A restaged record has its customer_source_map row rewritten too, through its rewritten
+    edges (records_to_remap); it is looked up in int_identity_records_normalised directly, so the
+    models hold whatever the edges step does.
 -#}
-{% macro customers_with_restaged_records() -%}
-    select customer_key from {{ ref('customer_source_map') }}
-    where record_key in (
-        select record_key from {{ ref('int_identity_records_normalised') }} where {{ staged_since_last_build() }}
-    )
+{% macro delete_customers_with_changed_records() -%}
+    {%- set restaged -%}
+        select customer_key from {{ ref('customer_source_map') }}
+        where record_key in (
+            select record_key from {{ ref('int_identity_records_normalised') }} where {{ staged_since_last_build() }}
+        )
+    {%- endset -%}
+    {{ delete_changed_customers(ref('customer_source_map'), 'record_count', also_changed=restaged) }}
 {%- endmacro %}
 
 

@@ -4,18 +4,16 @@
     ties: the smaller order or event id). dim_customers falls back on them for the acquisition
     channel and the display name.
 
-    Incremental by customer, as int_customer_records_summarised (macro delete_changed_customers):
-    the pre-hook deletes the customers with a customer_source_map row written since the last build,
-    with a record restaged since, or with another number of mapped records than the stored
-    record_count (a record lost), and the keys no longer mapped; the build appends every customer
-    the table does not hold, from all their records.
+    Incremental by customer, as int_customer_records_summarised (its pre-hook, macro
+    delete_customers_with_changed_records): the customers with a customer_source_map row written
+    since the last build, with a record restaged since, or with another number of mapped records
+    than the stored record_count (a record lost) are deleted, and the keys no longer mapped; the
+    build appends every customer the table does not hold, from all their records.
 -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{{ delete_changed_customers(
-        ref('customer_source_map'), 'record_count', also_changed=customers_with_restaged_records()
-    ) }}"
+    pre_hook="{{ delete_customers_with_changed_records() }}"
 ) }}
 
 with

@@ -5,18 +5,17 @@
     later record key, then the larger value). Identifiers kept out of identity resolution as too
     shared (identity_junk_identifiers) are never chosen.
 
-    Incremental by customer (macro delete_changed_customers): the pre-hook deletes the customers
-    with a customer_source_map row written since the last build (a record mapped, remapped, or
-    holding an identifier that turned junk or usable again), with a record restaged since, or with
-    another number of mapped records than the stored record_count (a record lost), and the keys no
-    longer mapped; the build appends every customer the table does not hold, from all their records.
+    Incremental by customer (macro delete_customers_with_changed_records): the pre-hook deletes
+    the customers with a customer_source_map row written since the last build (a record mapped,
+    remapped, or holding an identifier that turned junk or usable again), with a record restaged
+    since, or with another number of mapped records than the stored record_count (a record lost),
+    and the keys no longer mapped; the build appends every customer the table does not hold, from
+    all their records.
 -#}
 {{ config(
     materialized='incremental',
     incremental_strategy='append',
-    pre_hook="{{ delete_changed_customers(
-        ref('customer_source_map'), 'record_count', also_changed=customers_with_restaged_records()
-    ) }}"
+    pre_hook="{{ delete_customers_with_changed_records() }}"
 ) }}
 
 with
