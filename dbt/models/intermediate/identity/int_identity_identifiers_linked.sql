@@ -89,10 +89,21 @@ edges as (
         select * from neighbour_edges
     ),
 
+    neighbour_pair_links as (
+        {{ identifier_pair_links('neighbour_edges', 'edges') }}
+    ),
+
     pair_links as (
         select * from changed_pair_links
         union all
-        {{ identifier_pair_links('neighbour_edges', 'edges') }}
+        select * from neighbour_pair_links
+    ),
+
+    -- the two sets are disjoint: the neighbours exclude the changed identifiers
+    over_linked as (
+        select * from changed_over_linked
+        union all
+        {{ over_linked_identifiers('neighbour_pair_links') }}
     ),
 {% else %}
     scoped_edges as (
@@ -101,6 +112,10 @@ edges as (
 
     pair_links as (
         {{ identifier_pair_links('scoped_edges', 'edges') }}
+    ),
+
+    over_linked as (
+        {{ over_linked_identifiers('pair_links') }}
     ),
 {% endif %}
 
@@ -114,10 +129,6 @@ record_counts as (
         max(occurred_at) as last_seen_at
     from scoped_edges
     group by identifier_key, identifier_type, identifier_value
-),
-
-over_linked as (
-    {{ over_linked_identifiers('pair_links') }}
 ),
 
 shared as (
