@@ -7,9 +7,6 @@
     (dim_customers reads that as no consent). Audiences never read this flag: they read
     contact_point_consent per address and channel.
 -#}
-{#- A view: read once, by dim_customers. -#}
-{{ config(materialized='view') }}
-
 with
 
 contact_point_consent as (

@@ -6,9 +6,6 @@
     flagged as junk (identity_junk_identifiers) is left out, so dim_customers falls back to the
     latest valid value from any source.
 -#}
-{#- A view: read once, by dim_customers. -#}
-{{ config(materialized='view') }}
-
 with
 
 source_map as (
