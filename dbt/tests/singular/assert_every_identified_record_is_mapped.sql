@@ -1,4 +1,6 @@
--- Every source record carrying at least one usable (non-junk) identifier maps to a customer.
+-- Every source record carrying at least one usable (non-junk) identifier maps to a customer. The
+-- records on no customer are found first (an anti-join: few), then their identifiers judged; a
+-- failing record is listed once per usable identifier.
 {{ config(meta={'dagster': {'ref': {'name': 'customer_source_map'}}}) }}
 with
 
@@ -14,14 +16,18 @@ source_map as (
     select * from {{ ref('customer_source_map') }}
 ),
 
-identified as (
-    select distinct edges.record_key
+unmapped_edges as (
+    select
+        edges.record_key,
+        edges.identifier_key
     from edges
-    inner join profiled on edges.identifier_key = profiled.identifier_key
-    where not profiled.is_junk
+    where not exists (
+        select 1 from source_map
+        where source_map.record_key = edges.record_key
+    )
 )
 
-select identified.record_key
-from identified
-left join source_map on identified.record_key = source_map.record_key
-where source_map.record_key is null
+select unmapped_edges.record_key
+from unmapped_edges
+inner join profiled on unmapped_edges.identifier_key = profiled.identifier_key
+where not profiled.is_junk
