@@ -13,14 +13,6 @@ source_map as (
     select * from {{ ref('customer_source_map') }}
 ),
 
-identifier_counts as (
-    select
-        record_key,
-        count(*) as identifier_count
-    from edges
-    group by record_key
-),
-
 unmapped as (
     select distinct
         records.record_key,
@@ -28,8 +20,16 @@ unmapped as (
         records.source_table,
         records.record_id
     from records
-    left join source_map on records.record_key = source_map.record_key
-    where source_map.record_key is null
+    where not exists (
+        select 1 from source_map
+        where source_map.record_key = records.record_key
+    )
+),
+
+-- the unmapped records with an identifier at all (every one of them junk); edges of mapped records unread
+identified as (
+    select distinct edges.record_key from edges
+    where edges.record_key in (select unmapped.record_key from unmapped)
 ),
 
 final as (
@@ -39,11 +39,11 @@ final as (
         unmapped.source_table,
         unmapped.record_id,
         case
-            when identifier_counts.record_key is null then 'no valid identifier'
+            when identified.record_key is null then 'no valid identifier'
             else 'only shared (junk) identifiers'
         end as reason
     from unmapped
-    left join identifier_counts on unmapped.record_key = identifier_counts.record_key
+    left join identified on unmapped.record_key = identified.record_key
 )
 
 select * from final
