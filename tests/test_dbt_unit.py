@@ -8,6 +8,7 @@ only the unit tests run. Macros whose behaviour shows only on many rows run thro
 import hashlib
 import json
 import os
+import shutil
 import subprocess
 
 import duckdb
@@ -82,3 +83,69 @@ def test_the_seed_fingerprint_follows_the_seed_files(dbt_env):
                       "two": hashlib.md5(f"{rates}|{margins}".encode()).hexdigest()}]
     unknown = _dbt("show", "--inline", "select {{ seeds_checksum(['no_such_seed']) }} as x", env=dbt_env)
     assert unknown.returncode != 0 and "the project has no seed no_such_seed" in unknown.stdout
+
+
+def _journeys(con: duckdb.DuckDBPyConnection) -> list[tuple]:
+    return con.execute("select * exclude (_staged_at) from intermediate.int_attribution_journey_touches "
+                       "order by touch_id").fetchall()
+
+
+def test_journeys_recomputed_customer_by_customer_equal_a_full_build(dbt_env, tmp_path):
+    """int_attribution_journey_touches is incremental by customer: after a day that changes some
+    customers, and after a backfill that steps the as-of date back, it holds what a full build holds,
+    and the customers nothing touched keep their rows. Hand-made (lookback 30 days):
+
+    - B: one touch on 02-09 12:00, open on 03-10 (29.5 days before the end of the day), closed on
+      03-12; nothing of B changes, only the as-of date;
+    - C: its order of 03-05 is refunded (restaged);
+    - D: its order of 02-20 is retracted (gone, no stamp) while its order of 03-11 enters the as-of
+      window: the number of conversions stays one;
+    - E: its touch moves to F (a merge elsewhere rewrote the touchpoint);
+    - G: a converted journey nothing changes.
+    """
+    warehouse = tmp_path / "journeys.duckdb"
+    shutil.copy(dbt_env["MDW_WAREHOUSE"], warehouse)
+    env = {**dbt_env, "MDW_WAREHOUSE": str(warehouse)}
+    touches = [("T_B1", "B", "2025-02-09 12:00:00"), ("T_C1", "C", "2025-03-01 10:00:00"),
+               ("T_D0", "D", "2025-02-18 10:00:00"), ("T_D1", "D", "2025-03-02 10:00:00"),
+               ("T_E1", "E", "2025-03-03 10:00:00"), ("T_G1", "G", "2025-02-01 10:00:00")]
+    orders = [("O_C1", "C", "2025-03-05 10:00:00"), ("O_D0", "D", "2025-02-20 10:00:00"),
+              ("O_D1", "D", "2025-03-11 10:00:00"), ("O_G1", "G", "2025-02-03 10:00:00")]
+    old = "2025-01-01 00:00:00"
+    with duckdb.connect(str(warehouse)) as con:
+        con.executemany("insert into core.fct_touchpoints (touchpoint_id, customer_key, occurred_at, source, "
+                        "touchpoint_type, _staged_at) values (?, ?, ?, 'crm', 'clicked', ?)",
+                        [(*touch, old) for touch in touches])
+        con.executemany("insert into core.fct_orders (order_id, customer_key, ordered_at, order_date, "
+                        "is_cancelled_or_refunded, _staged_at) values (?, ?, ?, cast(? as date), false, ?)",
+                        [(*order, order[2][:10], old) for order in orders])
+
+    def build(as_of: str, *flags: str) -> list[tuple]:
+        built = _dbt("run", "--select", "int_attribution_touches", "int_attribution_journey_touches",
+                     "--vars", json.dumps({"as_of": as_of}), *flags, env=env)
+        assert built.returncode == 0, built.stdout[-3000:]
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return _journeys(con)
+
+    def staged(customers: str) -> set:
+        with duckdb.connect(str(warehouse), read_only=True) as con:
+            return {row[0] for row in con.execute(
+                f"select distinct customer_key from intermediate.int_attribution_journey_touches "
+                f"where customer_key in ({customers}) and _staged_at = "
+                f"(select max(_staged_at) from intermediate.int_attribution_journey_touches)").fetchall()}
+
+    first = build("2025-03-10", "--full-refresh")
+    assert ("T_B1" in {row[1] for row in first}) and len(first) == len(touches)
+    with duckdb.connect(str(warehouse)) as con:
+        now = "cast(now() at time zone 'UTC' as timestamp) + interval 1 hour"
+        con.execute(f"update core.fct_orders set is_cancelled_or_refunded = true, _staged_at = {now} "
+                    "where order_id = 'O_C1'")
+        con.execute("delete from core.fct_orders where order_id = 'O_D0'")
+        con.execute(f"update core.fct_touchpoints set customer_key = 'F', _staged_at = {now} "
+                    "where touchpoint_id = 'T_E1'")
+
+    day = build("2025-03-12")
+    assert staged("'B', 'C', 'D', 'F', 'G'") == {"B", "C", "D", "F"}  # G kept its rows
+    assert day == build("2025-03-12", "--full-refresh")
+    assert day != first
+    assert build("2025-03-10") == build("2025-03-10", "--full-refresh")  # a backfill steps back

@@ -160,14 +160,14 @@
 
 
 {#-
-    Incremental by customer, for a model with one row per customer computed from that customer's
-    rows in `upstream` (an incremental model: its rows carry customer_key and _staged_at). The model
-    stores how many upstream rows the customer has (`count_column`). The pre-hook deletes the
-    customers
+    Incremental by customer, for a model with rows per customer computed from that customer's
+    rows in `upstream` (an incremental model, or a query of one aliased as a table: its rows carry
+    customer_key and _staged_at). The model stores how many upstream rows the customer has
+    (`count_column`, on each of its rows). The pre-hook deletes the customers
     - with an upstream row written since this model's last build (a row gained or rewritten),
     - whose number of upstream rows now differs from the stored one (a row lost to another
-      customer or retracted; a loss hidden by a gain is caught by the gained row's stamp),
-    - that the upstream no longer has,
+      customer or retracted, or all of them: the upstream no longer has the customer; a loss
+      hidden by a gain is caught by the gained row's stamp),
     - and those of `also_changed`, a query of more customer keys;
     the model then appends every customer it does not hold, from all their upstream rows
     (where_key_not_built('customer_key', 'customer_key') on the upstream).
@@ -194,7 +194,7 @@
                     group by customer_key
                 ) as counted
                     on built.customer_key = counted.customer_key
-                where counted.upstream_rows is null or counted.upstream_rows <> built.{{ count_column }}
+                where coalesce(counted.upstream_rows, 0) <> built.{{ count_column }}
             )
     {%- endif -%}
 {%- endmacro %}

@@ -10,15 +10,34 @@
     The touch and conversion streams of a customer are merged and numbered in one pass: linear in
     touches plus orders, no self-join over touches. Conversions come from fct_orders, so this runs
     beside mart_order_contribution; the marts below join the orders' contribution.
+
+    Incremental by customer (macro delete_changed_journey_customers: the customers whose touches,
+    conversions or as-of window changed since the last build are deleted, then every customer the
+    table does not hold is appended, from all their touches and conversions). conversion_count
+    keeps how many conversions the customer had, so that one lost is seen.
 -#}
+{{ config(
+    materialized='incremental',
+    incremental_strategy='append',
+    pre_hook=[
+        "{{ create_journeys_built_for() }}",
+        "{{ delete_changed_journey_customers() }}",
+    ],
+    post_hook=[
+        "truncate table {{ journeys_built_for() }}",
+        "insert into {{ journeys_built_for() }} select {{ as_of_date() }}, {{ var('attribution_lookback_days') }}",
+    ]
+) }}
 with
 
 touches as (
     select * from {{ ref('int_attribution_touches') }}
+    {{ where_key_not_built('customer_key', 'customer_key') }}
 ),
 
 orders as (
     select * from {{ ref('fct_orders') }}
+    {{ where_key_not_built('customer_key', 'customer_key') }}
 ),
 
 as_of as (
@@ -32,11 +51,15 @@ conversions as (
         orders.ordered_at
     from orders
     cross join as_of
-    where
-        orders.customer_key is not null
-        and orders.ordered_at is not null
-        and not orders.is_cancelled_or_refunded
-        and orders.order_date <= as_of.as_of_date
+    where {{ is_conversion('orders', 'as_of.as_of_date') }}
+),
+
+conversion_counts as (
+    select
+        customer_key,
+        count(*) as conversion_count
+    from conversions
+    group by customer_key
 ),
 
 events as (
@@ -152,12 +175,14 @@ final as (
                 then {{ seconds_between('journey_touches.touched_at', 'journey_touches.ordered_at') }}
         end as seconds_before_conversion,
         not journey_touches.is_converted
-        and {{ seconds_between(
-            'max(journey_touches.touched_at) over (partition by journey_touches.journey_id)',
-            'cast(' ~ add_days('as_of.as_of_date', 1) ~ ' as ' ~ dbt.type_timestamp() ~ ')'
-        ) }} < {{ var('attribution_lookback_days') }} * 86400 as is_open_journey
+        and {{ journey_is_open(
+            'max(journey_touches.touched_at) over (partition by journey_touches.journey_id)', 'as_of.as_of_date'
+        ) }} as is_open_journey,
+        coalesce(conversion_counts.conversion_count, 0) as conversion_count,
+        {{ staged_at() }} as _staged_at
     from journey_touches
     cross join as_of
+    left join conversion_counts on journey_touches.customer_key = conversion_counts.customer_key
 )
 
 select * from final
