@@ -6,7 +6,9 @@
     campaign the CRM does not know counts under its platform's channel, a promo code without a
     campaign under unknown_campaign.
 -#}
-{#- A view: read once downstream, so writing its rows to disk would cost more than it saves. -#}
+{#- A view, read by int_attribution_journey_touches alone: its pre-hook compares every touch with
+    the stored journeys, its build reads the touches of the customers it recomputes. Whether a
+    table would pay for being written each day is not measured. -#}
 {{ config(materialized='view') }}
 
 with
