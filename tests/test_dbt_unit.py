@@ -3,6 +3,8 @@
 A unit test needs its model's parents to exist for their column types, not their rows: the raw
 tables are created empty, the seeds loaded, every model built with `--empty` (no rows read), then
 only the unit tests run. Macros whose behaviour shows only on many rows run through `dbt show`.
+An incremental model whose logic lives in its pre-hook (which unit tests do not run) is built with
+`dbt run` on hand-made rows in a copy of that warehouse, day by day against full builds.
 """
 
 import hashlib
