@@ -2,14 +2,26 @@
     over the changed ones and their neighbours on an incremental one. -#}
 
 {#- The distinct identifiers of another type sharing a record (in `edges`) with each identifier on
-    the edges `scope`. -#}
-{% macro identifier_pair_links(scope, edges) -%}
+    the edges `scope`. A scope narrower than all edges first picks the edges on its records (a
+    semi-join): joined whole, the engine may build its hash table on every edge (57 s at scale 10,
+    against about 30 s for the semi-join), since it cannot tell how few rows the scope has. -#}
+{% macro identifier_pair_links(scope, edges, scope_is_all_edges=false) -%}
     select distinct
         scoped.identifier_key,
         other.identifier_type as other_type,
         other.identifier_key as other_key
     from {{ scope }} as scoped
-    inner join {{ edges }} as other
+    inner join
+        {%- if scope_is_all_edges %} {{ edges }} as other
+        {%- else %} (
+            select
+                record_key,
+                identifier_type,
+                identifier_key
+            from {{ edges }}
+            where record_key in (select scope_records.record_key from {{ scope }} as scope_records)
+        ) as other
+        {%- endif %}
         on scoped.record_key = other.record_key and scoped.identifier_type <> other.identifier_type
 {%- endmacro %}
 

@@ -253,16 +253,6 @@
 {%- endmacro %}
 
 
-{#- fct_touchpoints' source filter: true where the record (its touchpoint_id) is not in the table. -#}
-{% macro touchpoint_not_built(record_key) -%}
-    {%- if is_incremental() -%}
-        {{ record_key }} not in (select touchpoint_id from {{ this }})
-    {%- else -%}
-        true
-    {%- endif -%}
-{%- endmacro %}
-
-
 {#-
     fct_orders' rows to recompute: orders restaged since its last build (or whose items were),
     orders whose customer_source_map row was rewritten since or is gone, orders no longer staged,

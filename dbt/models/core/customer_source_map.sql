@@ -19,14 +19,18 @@
 
 with
 
+-- the records the table does not hold (all on a full build)
 records as (
     select * from {{ ref('int_identity_records_normalised') }}
     {{ where_key_not_built('record_key', 'record_key') }}
 ),
 
+-- their edges (a semi-join: cheaper than a second anti-join against the table)
 edges as (
     select * from {{ ref('int_identity_edges_unpivoted') }}
-    {{ where_key_not_built('record_key', 'record_key') }}
+    {%- if is_incremental() %}
+        where record_key in (select records.record_key from records)
+    {%- endif %}
 ),
 
 registry as (

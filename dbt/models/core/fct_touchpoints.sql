@@ -14,11 +14,26 @@
     pre_hook="{% if is_incremental() %}delete from {{ this }} where {{ touchpoints_to_rebuild() }}{% endif %}"
 ) }}
 
+{#- The mapped records a build writes touchpoints for: all of them on a full build (the relation
+    itself, joined in each branch: a CTE of it referenced three times would be copied whole first),
+    and on an incremental one those the table does not hold, found with one anti-join (an order's
+    customer_key is its mapped record's). -#}
+{%- set mapped_records = 'unbuilt_records' if is_incremental() else ref('customer_source_map') %}
+
 with
 
-source_map as (
-    select * from {{ ref('customer_source_map') }}
-),
+{% if is_incremental() %}
+    unbuilt_records as (
+        select
+            record_key,
+            source,
+            source_table,
+            record_id,
+            customer_key
+        from {{ ref('customer_source_map') }}
+        where record_key not in (select touchpoint_id from {{ this }})
+    ),
+{% endif %}
 
 orders as (
     select * from {{ ref('fct_orders') }}
@@ -51,9 +66,13 @@ touchpoints as (
         orders.campaign_id,
         cast(orders.net_amount_cny as decimal(18, 2)) as touchpoint_value
     from orders
-    where
-        orders.customer_key is not null
-        and {{ touchpoint_not_built(record_key("'orders'", "'orders'", 'orders.order_id')) }}
+    {%- if is_incremental() %}
+        inner join unbuilt_records
+            on
+                unbuilt_records.source = 'orders' and unbuilt_records.source_table = 'orders'
+                and orders.order_id = unbuilt_records.record_id
+    {%- endif %}
+    where orders.customer_key is not null
     union all
     select
         source_map.record_key as touchpoint_id,
@@ -65,11 +84,10 @@ touchpoints as (
         engagements.campaign_id,
         cast(null as decimal(18, 2)) as touchpoint_value
     from engagements
-    inner join source_map
+    inner join {{ mapped_records }} as source_map
         on
             source_map.source = 'social' and source_map.source_table = 'engagements'
             and engagements.event_id = source_map.record_id
-    where {{ touchpoint_not_built('source_map.record_key') }}
     union all
     select
         source_map.record_key as touchpoint_id,
@@ -81,9 +99,8 @@ touchpoints as (
         cast(null as {{ dbt.type_string() }}) as campaign_id,
         cast(responses.nps_score as decimal(18, 2)) as touchpoint_value
     from responses
-    inner join source_map
+    inner join {{ mapped_records }} as source_map
         on source_map.source = 'survey' and responses.response_id = source_map.record_id
-    where {{ touchpoint_not_built('source_map.record_key') }}
     union all
     select
         source_map.record_key as touchpoint_id,
@@ -95,12 +112,11 @@ touchpoints as (
         activities.campaign_id,
         cast(null as decimal(18, 2)) as touchpoint_value
     from activities
-    inner join source_map
+    inner join {{ mapped_records }} as source_map
         on
             source_map.source = 'crm' and source_map.source_table = 'campaign_activity'
             and activities.activity_id = source_map.record_id
     left join campaigns on activities.campaign_id = campaigns.campaign_id
-    where {{ touchpoint_not_built('source_map.record_key') }}
 ),
 
 final as (

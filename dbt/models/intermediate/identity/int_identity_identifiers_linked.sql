@@ -29,19 +29,14 @@
     post_hook="{{ empty_retired_log(ref('int_identity_edges_unpivoted')) }}"
 ) }}
 
+{#- The edges are read from the relation wherever they are used, not through a CTE: DuckDB
+    materialises a CTE referenced more than once, a copy of every column of 67M rows at scale 10,
+    then scans that copy (334 s of a 369 s daily build, against 66 s read directly). #}
 with
 
-edges as (
-    select * from {{ edges_model }}
-),
-
 {% if is_incremental() %}
-    previous as (
-        select * from {{ this }}
-    ),
-
     changed as (
-        select identifier_key from edges
+        select identifier_key from {{ edges_model }}
         where {{ staged_since_last_build() }}
         union
         {{ retired_since_last_build(edges_model) }}
@@ -49,12 +44,12 @@ edges as (
 
     changed_edges as (
         select edges.*
-        from edges
+        from {{ edges_model }} as edges
         inner join changed on edges.identifier_key = changed.identifier_key
     ),
 
     changed_pair_links as (
-        {{ identifier_pair_links('changed_edges', 'edges') }}
+        {{ identifier_pair_links('changed_edges', edges_model) }}
     ),
 
     changed_over_linked as (
@@ -64,7 +59,7 @@ edges as (
     -- stored identifiers whose over-linked flag is not what it was
     flipped as (
         select previous.identifier_key
-        from previous
+        from {{ this }} as previous
         inner join changed on previous.identifier_key = changed.identifier_key
         left join changed_over_linked on previous.identifier_key = changed_over_linked.identifier_key
         where previous.is_over_linked <> (changed_over_linked.identifier_key is not null)
@@ -72,12 +67,12 @@ edges as (
 
     neighbour_edges as (
         select edges.*
-        from edges
+        from {{ edges_model }} as edges
         inner join (
             select distinct neighbours.identifier_key
-            from edges as flipped_edges
+            from {{ edges_model }} as flipped_edges
             inner join flipped on flipped_edges.identifier_key = flipped.identifier_key
-            inner join edges as neighbours on flipped_edges.record_key = neighbours.record_key
+            inner join {{ edges_model }} as neighbours on flipped_edges.record_key = neighbours.record_key
             left join changed on neighbours.identifier_key = changed.identifier_key
             where changed.identifier_key is null
         ) as neighbours on edges.identifier_key = neighbours.identifier_key
@@ -90,7 +85,7 @@ edges as (
     ),
 
     neighbour_pair_links as (
-        {{ identifier_pair_links('neighbour_edges', 'edges') }}
+        {{ identifier_pair_links('neighbour_edges', edges_model) }}
     ),
 
     pair_links as (
@@ -107,11 +102,11 @@ edges as (
     ),
 {% else %}
     scoped_edges as (
-        select * from edges
+        select * from {{ edges_model }}
     ),
 
     pair_links as (
-        {{ identifier_pair_links('scoped_edges', 'edges') }}
+        {{ identifier_pair_links(edges_model, edges_model, scope_is_all_edges=true) }}
     ),
 
     over_linked as (
@@ -137,7 +132,7 @@ shared as (
     {% if is_incremental() %}
         union
         select previous.identifier_key
-        from previous
+        from {{ this }} as previous
         left join record_counts on previous.identifier_key = record_counts.identifier_key
         where previous.is_over_linked and record_counts.identifier_key is null
     {% endif %}
