@@ -54,10 +54,6 @@ source_map as (
     select * from {{ ref('customer_source_map') }}
 ),
 
-records as (
-    select * from {{ ref('int_identity_records_normalised') }}
-),
-
 junk as (
     select * from {{ ref('identity_junk_identifiers') }}
 ),
@@ -111,7 +107,8 @@ candidates as (
     inner join definitions on matched.audience_name = definitions.audience_name
 ),
 
--- every contact point on the customer's own records, junk ones included
+-- every contact point on a candidate's own records, junk ones included (the records are read
+-- from the relation in each branch: a CTE of them referenced three times would be copied whole)
 customer_points as (
     select distinct
         source_map.customer_key,
@@ -120,13 +117,16 @@ customer_points as (
         points.contact_point
     from source_map
     inner join (
-        select record_key, 'email' as contact_point_type, email as contact_point from records where email is not null
+        select record_key, 'email' as contact_point_type, email as contact_point
+        from {{ ref('int_identity_records_normalised') }} where email is not null
         union all
-        select record_key, 'phone' as contact_point_type, phone as contact_point from records where phone is not null
+        select record_key, 'phone' as contact_point_type, phone as contact_point
+        from {{ ref('int_identity_records_normalised') }} where phone is not null
         union all
         select record_key, 'social_account' as contact_point_type, social_account as contact_point
-        from records where social_account is not null
+        from {{ ref('int_identity_records_normalised') }} where social_account is not null
     ) as points on source_map.record_key = points.record_key
+    where source_map.customer_key in (select candidates.customer_key from candidates)
 ),
 
 addresses as (
