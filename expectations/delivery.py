@@ -26,6 +26,7 @@ from expectations.settings import (
     VOLUME_BAND_Z,
     VOLUME_BLOCK_SHARE,
     VOLUME_MIN_HISTORY,
+    VOLUME_PRECEDENT_DAYS,
     VOLUME_WINDOW,
     WEEKLY_RHYTHM_MIN_WEEKS,
     WEEKLY_RHYTHM_NOISE_RATIO,
@@ -72,13 +73,17 @@ def weekly_rhythm(deliveries: Iterable[tuple[date, int]]) -> bool:
     return max(medians) - min(medians) > WEEKLY_RHYTHM_NOISE_RATIO * within
 
 
-def judge_volume(deliveries: Iterable[tuple[date, int]]) -> Judgement:
+def judge_volume(deliveries: Iterable[tuple[date, int]], precedents: bool = True) -> Judgement:
     """Judge the rows of the newest delivery day against the feed's earlier deliveries.
 
     Warns outside VOLUME_BAND_Z noise units either side (a sale day is high but real); blocks only
     a low day past the second band, outside the first and under VOLUME_BLOCK_SHARE of the level:
     what a truncated or failed export looks like. The noise band keeps small counts from blocking
     (level 5, newest 1 is chance), the share keeps a business step down (to a third) from blocking.
+    A low the feed has had before only warns: when the same rule, replayed on the feed's own
+    deliveries of the last VOLUME_PRECEDENT_DAYS, would have blocked one of them (delivered and
+    kept) that was as low against its level, such lows are how this feed runs (a campaign feed quiet between sends), not a breakage
+    (`precedents=False`: the rule without this, as the replay uses it).
     Does not apply before VOLUME_MIN_HISTORY earlier deliveries.
     """
     ordered = sorted(deliveries)
@@ -99,16 +104,41 @@ def judge_volume(deliveries: Iterable[tuple[date, int]]) -> Judgement:
     level = median(reference)
     spread = noise(reference, level)
     z = (rows - level) / spread
+    precedent = None
     if z < -VOLUME_BAND_Z and rows < VOLUME_BLOCK_SHARE * level:
-        outcome, verdict = BLOCK, f"under {VOLUME_BLOCK_SHARE:.0%} of the level: a broken delivery"
+        precedent = _low_precedent(ordered, rows / level) if precedents else None
+        if precedent is None:
+            outcome, verdict = BLOCK, f"under {VOLUME_BLOCK_SHARE:.0%} of the level: a broken delivery"
+        else:
+            outcome = failure_severity("delivery_volume")
+            verdict = (f"under {VOLUME_BLOCK_SHARE:.0%} of the level, but not taken for a broken delivery: the feed "
+                       f"fell as low on {precedent.metadata['newest_delivery']} ({precedent.metadata['rows']} rows "
+                       f"against a level of {precedent.metadata['level']:g})")
     elif abs(z) > VOLUME_BAND_Z:
         outcome, verdict = failure_severity("delivery_volume"), f"unusually {'low' if z < 0 else 'high'}"
     else:
         outcome, verdict = PASS, "normal"
     message = (f"{rows} rows on {day} ({day:%a}) against a level of {level:g} from {basis}, "
                f"noise {spread:.1f}, z {z:+.1f}: {verdict}")
-    return Judgement(outcome, message, {**facts, "applies": True, "level": float(level),
-                                        "noise": round(spread, 2), "z": round(z, 2), "basis": basis})
+    metadata = {**facts, "applies": True, "level": float(level), "noise": round(spread, 2), "z": round(z, 2),
+                "basis": basis}
+    if precedent is not None:
+        metadata["precedent"] = precedent.metadata["newest_delivery"]
+    return Judgement(outcome, message, metadata)
+
+
+def _low_precedent(ordered: list[tuple[date, int]], share: float) -> Judgement | None:
+    """The latest earlier delivery, within VOLUME_PRECEDENT_DAYS of the newest, that the rule
+    would have blocked when it arrived (judged against the deliveries before it) and that was
+    at most `share` of its level (as low as the newest), if any."""
+    newest = ordered[-1][0]
+    for end in range(len(ordered) - 1, 0, -1):
+        if (newest - ordered[end - 1][0]).days > VOLUME_PRECEDENT_DAYS:
+            return None
+        judgement = judge_volume(ordered[:end], precedents=False)
+        if judgement.outcome == BLOCK and judgement.metadata["rows"] <= share * judgement.metadata["level"]:
+            return judgement
+    return None
 
 
 def judge_freshness(source: str, last_delivered: datetime | None, now: datetime) -> Judgement:

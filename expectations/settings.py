@@ -46,6 +46,10 @@ VOLUME_BAND_Z = 3.0  # first band: |rows - level| / noise beyond this warns, eit
 # second band, low side only: outside the first band and under this share of the level blocks, what a
 # truncated or failed export looks like; a step down to a third warns; a high day (a sale) never blocks
 VOLUME_BLOCK_SHARE = 0.25
+# a low that the second band would block only warns when the feed's own deliveries of this many days
+# before had one the rule would have blocked too: such lows are how that feed runs (a campaign
+# feed, quiet between sends), not a broken export; a year takes in a yearly low (a holiday)
+VOLUME_PRECEDENT_DAYS = 365
 WEEKLY_RHYTHM_WEEKS = 8  # history looked at to find a weekly rhythm
 WEEKLY_RHYTHM_MIN_WEEKS = 3  # deliveries a weekday needs to count in that test
 # a weekly rhythm: weekday medians spread by more than this many times the noise within a weekday

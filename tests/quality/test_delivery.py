@@ -84,6 +84,26 @@ def test_deliveries_are_judged_in_day_order_whatever_the_input_order():
     assert judge_volume(list(reversed(history))).outcome == BLOCK
 
 
+
+def test_a_steady_feed_blocks_its_first_deep_low_and_warns_at_the_next():
+    first = daily([*flat(100), 10])
+    assert judge_volume(first).outcome == BLOCK
+    again = daily([*flat(100), 10, *flat(100), 15])
+    judgement = judge_volume(again)
+    assert judgement.outcome == WARN, judgement.message
+    assert judgement.metadata["precedent"] == (START + timedelta(14)).isoformat()
+
+
+def test_a_shallower_low_before_is_no_precedent():
+    # 20% of the level once, 5% now: the feed never fell this low
+    assert judge_volume(daily([*flat(100), 20, *flat(100), 5])).outcome == BLOCK
+
+
+def test_a_low_from_over_a_year_ago_is_no_precedent():
+    old = daily([*flat(100), 10])
+    recent = daily([*flat(100), 15], start=START + timedelta(400))
+    assert judge_volume([*old, *recent]).outcome == BLOCK
+
 @pytest.mark.parametrize("hours, outcome", [(50, WARN), (10, PASS)])
 def test_freshness_warns_past_the_limit(hours, outcome):
     now = datetime(2026, 3, 20, 12, 0)
