@@ -82,8 +82,9 @@ def judge_volume(deliveries: Iterable[tuple[date, int]], precedents: bool = True
     (level 5, newest 1 is chance), the share keeps a business step down (to a third) from blocking.
     A low the feed has had before only warns: when the same rule, replayed on the feed's own
     deliveries of the last VOLUME_PRECEDENT_DAYS, would have blocked one of them (delivered and
-    kept) that was as low against its level, such lows are how this feed runs (a campaign feed quiet between sends), not a breakage
-    (`precedents=False`: the rule without this, as the replay uses it).
+    kept) that was as low against its level, such lows are how this feed runs (a campaign feed
+    quiet between sends), not a breakage (`precedents=False`: the rule without this step, as the
+    replay uses it).
     Does not apply before VOLUME_MIN_HISTORY earlier deliveries.
     """
     ordered = sorted(deliveries)

@@ -84,6 +84,27 @@ def test_deliveries_are_judged_in_day_order_whatever_the_input_order():
     assert judge_volume(list(reversed(history))).outcome == BLOCK
 
 
+def _campaign_feed(days_per_send: list[int]) -> list[tuple[date, int]]:
+    """Campaign activity: each send brings 4000 rows, then 600, then a slowly falling ~250 a day,
+    and the send winds down to 12 and 1 rows before two days without a file; sends come at
+    irregular intervals."""
+    history, day = [], START
+    for days in days_per_send:
+        for rows in [4000, 600, *(250 - 10 * i for i in range(days - 4)), 12, 1]:
+            history.append((day, rows))
+            day += timedelta(1)
+        day += timedelta(2)
+    return history
+
+
+def test_a_campaign_feed_blocks_only_its_first_wind_down():
+    history = _campaign_feed([9, 6, 11, 8, 10, 7, 9])
+    def blocked(precedents: bool) -> list[date]:
+        return [history[end - 1][0] for end in range(1, len(history) + 1)
+                if judge_volume(history[:end], precedents=precedents).outcome == BLOCK]
+    assert len(blocked(precedents=False)) == 11  # every wind-down day, judged alone
+    assert blocked(precedents=True) == [history[7][0], history[8][0]]  # the first send's 12 and 1 rows
+
 
 def test_a_steady_feed_blocks_its_first_deep_low_and_warns_at_the_next():
     first = daily([*flat(100), 10])
@@ -103,6 +124,7 @@ def test_a_low_from_over_a_year_ago_is_no_precedent():
     old = daily([*flat(100), 10])
     recent = daily([*flat(100), 15], start=START + timedelta(400))
     assert judge_volume([*old, *recent]).outcome == BLOCK
+
 
 @pytest.mark.parametrize("hours, outcome", [(50, WARN), (10, PASS)])
 def test_freshness_warns_past_the_limit(hours, outcome):
