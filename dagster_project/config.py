@@ -45,8 +45,10 @@ class Settings:
 
 
 # DuckDB takes 80% of the machine's memory unless told otherwise; the refresh also runs Dagster,
-# dbt and the Python models (value and look-alike fits, pandas) beside it.
-DEFAULT_MEMORY_SHARE = 0.4
+# dbt and the Python models (value and look-alike fits, pandas) beside it. DuckDB's process grows
+# past its limit (at scale 10 the dbt process peaked 3.7 GB above a limit of 8 GB): with two fifths
+# a scale-10 full refresh peaked at 12.35 GB on 24 GB, with a third at 11.75 GB (docs/benchmarks.md).
+DEFAULT_MEMORY_SHARE = 1 / 3
 
 
 def duckdb_config(warehouse: Path | str, memory_limit: str = "", threads: int = 0,

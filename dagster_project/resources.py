@@ -24,7 +24,7 @@ class DuckDBWarehouse(dg.ConfigurableResource):
 
     path: str
     memory_limit: str = Field(default="", description="DuckDB memory_limit, e.g. '8GB' (MDW_DUCKDB_MEMORY_LIMIT); "
-                              "empty: two fifths of the machine's memory")
+                              "empty: a third of the machine's memory")
     threads: int = Field(default=0, description="DuckDB threads (MDW_DUCKDB_THREADS); 0: every core")
     temp_directory: str = Field(default="", description="where DuckDB spills (MDW_DUCKDB_TEMP_DIR); "
                                 "empty: <warehouse>.tmp")
