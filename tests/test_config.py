@@ -11,13 +11,13 @@ from dagster_project.resources import DuckDBWarehouse
 from dagster_project.spark import spark_conf
 
 
-def test_duckdb_settings_default_to_two_fifths_of_the_memory_and_every_core(monkeypatch, tmp_path):
+def test_duckdb_settings_default_to_a_third_of_the_memory_and_every_core(monkeypatch, tmp_path):
     for name in ("MDW_DUCKDB_MEMORY_LIMIT", "MDW_DUCKDB_THREADS", "MDW_DUCKDB_TEMP_DIR"):
         monkeypatch.delenv(name, raising=False)
     monkeypatch.setenv("MDW_WAREHOUSE", str(tmp_path / "w.duckdb"))
     config = get_settings().duckdb_config
     total_mb = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**20
-    assert abs(int(config["memory_limit"].removesuffix("MB")) - total_mb * 0.4) <= 1
+    assert abs(int(config["memory_limit"].removesuffix("MB")) - total_mb / 3) <= 1
     assert config["threads"] == os.cpu_count()
     assert config["temp_directory"] == str(tmp_path / "w.duckdb") + ".tmp"
 
