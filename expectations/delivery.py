@@ -107,7 +107,8 @@ def judge_volume(deliveries: Iterable[tuple[date, int]], precedents: bool = True
     z = (rows - level) / spread
     precedent = None
     if z < -VOLUME_BAND_Z and rows < VOLUME_BLOCK_SHARE * level:
-        precedent = _low_precedent(ordered, rows / level) if precedents else None
+        if precedents:
+            precedent = _low_precedent(ordered, rows / level)
         if precedent is None:
             outcome, verdict = BLOCK, f"under {VOLUME_BLOCK_SHARE:.0%} of the level: a broken delivery"
         else:

@@ -4,10 +4,11 @@ A year of demo history at scale S (365 delivery days) is loaded and built from a
 (`history`); then one more delivery day lands and `mdw run` takes it through the incremental
 path (`daily`); then `mdw run` runs once more with nothing new (`again`: what a run costs
 whatever the day brings, start-up, change detection, the models rebuilt whole, tests, checks and
-publish); then `mdw run --full-refresh` rebuilds every model from the same raw tables (`full`). Each phase is one `mdw run` in its own process: its wall time, its peak memory (the
-largest resident size of the run's process or any process it started: dbt), and its peak disk use
-by the warehouse, the serving file and DuckDB's spill files, sampled every few seconds (a scale-10
-full refresh on this machine stopped on a full disk, not on memory).
+publish); then `mdw run --full-refresh` rebuilds every model from the same raw tables (`full`).
+Each phase is one `mdw run` in its own process: its wall time, its peak memory (the largest
+resident size of the run's process or any process it started: dbt), and its peak disk use by the
+warehouse, the serving file and DuckDB's spill files, sampled every few seconds (a scale-10 full
+refresh on this machine stopped on a full disk, not on memory).
 """
 
 from __future__ import annotations
@@ -119,10 +120,10 @@ def run_daily_benchmark(scale: float, seed: int, workdir: Path, record_to: Path 
     print(f"  again (nothing new delivered): {_figures(phases['again'])}")
     phases["full"] = measure([*mdw, "--full-refresh"], env, workdir / "full.log", workdir)
     print(f"  full refresh (same files): {_figures(phases['full'])}")
-    ratio = phases["daily"]["seconds"] / phases["full"]["seconds"]
-    print(f"  daily / full: {ratio:.1%}; nothing new / full: {phases['again']['seconds'] / phases['full']['seconds']:.1%}")
+    share = {name: phases[name]["seconds"] / phases["full"]["seconds"] for name in ("daily", "again")}
+    print(f"  daily / full: {share['daily']:.1%}; nothing new / full: {share['again']:.1%}")
     if record_to:
-        _record(record_to, scale, day, phases, ratio)
+        _record(record_to, scale, day, phases, share)
         print(f"Recorded in {record_to}")
     if not keep:
         shutil.rmtree(workdir, ignore_errors=True)
@@ -133,7 +134,7 @@ def _figures(phase: dict) -> str:
     return f"{phase['seconds']:.1f}s, peak {phase['peak_mb']:,.0f} MB, disk {phase['peak_disk_mb']:,.0f} MB"
 
 
-def _record(record_to: Path, scale: float, day: str, phases: dict, ratio: float) -> None:
+def _record(record_to: Path, scale: float, day: str, phases: dict, share: dict[str, float]) -> None:
     names = {"history": f"history: {HISTORY_DAYS} delivery days from an empty warehouse (load and build)",
              "daily": f"daily: one more delivery day ({day}), incremental",
              "again": "again: `mdw run` once more, nothing new delivered",
@@ -150,9 +151,8 @@ def _record(record_to: Path, scale: float, day: str, phases: dict, ratio: float)
         *(f"| {names[name]} | {phase['seconds']:.1f} | {phase['peak_mb']:,.0f} MB | {phase['peak_disk_mb']:,.0f} MB |"
           for name, phase in phases.items()),
         "",
-        f"Daily / full refresh: **{ratio:.1%}**. A run with nothing new: "
-        f"{phases['again']['seconds'] / phases['full']['seconds']:.1%} of the full refresh, the part of a daily "
-        "run that does not depend on the day's data.",
+        f"Daily / full refresh: **{share['daily']:.1%}**. A run with nothing new: {share['again']:.1%} of the "
+        "full refresh, the part of a daily run that does not depend on the day's data.",
     ])
 
 
