@@ -93,7 +93,7 @@ def judge_volume(deliveries: Iterable[tuple[date, int]], precedents: bool = True
     (day, rows), earlier = ordered[-1], ordered[:-1]
     facts: dict[str, Any] = {"newest_delivery": day.isoformat(), "rows": rows, "earlier_deliveries": len(earlier)}
     if len(earlier) < VOLUME_MIN_HISTORY:
-        return Judgement(PASS, f"{rows} rows on {day}; too little history to judge ({len(earlier)} earlier "
+        return Judgement(PASS, f"{_rows(rows)} on {day}; too little history to judge ({len(earlier)} earlier "
                                f"deliveries, the rule applies from {VOLUME_MIN_HISTORY})", {**facts, "applies": False})
     recent = [(d, r) for d, r in earlier if (day - d).days <= 7 * WEEKLY_RHYTHM_WEEKS]
     same_weekday = [r for d, r in recent if d.weekday() == day.weekday()][-VOLUME_WINDOW:]
@@ -114,19 +114,23 @@ def judge_volume(deliveries: Iterable[tuple[date, int]], precedents: bool = True
         else:
             outcome = failure_severity("delivery_volume")
             verdict = (f"under {VOLUME_BLOCK_SHARE:.0%} of the level, but not taken for a broken delivery: the feed "
-                       f"fell as low on {precedent.metadata['newest_delivery']} ({precedent.metadata['rows']} rows "
+                       f"fell as low on {precedent.metadata['newest_delivery']} ({_rows(precedent.metadata['rows'])} "
                        f"against a level of {precedent.metadata['level']:g})")
     elif abs(z) > VOLUME_BAND_Z:
         outcome, verdict = failure_severity("delivery_volume"), f"unusually {'low' if z < 0 else 'high'}"
     else:
         outcome, verdict = PASS, "normal"
-    message = (f"{rows} rows on {day} ({day:%a}) against a level of {level:g} from {basis}, "
+    message = (f"{_rows(rows)} on {day} ({day:%a}) against a level of {level:g} from {basis}, "
                f"noise {spread:.1f}, z {z:+.1f}: {verdict}")
     metadata = {**facts, "applies": True, "level": float(level), "noise": round(spread, 2), "z": round(z, 2),
                 "basis": basis}
     if precedent is not None:
         metadata["precedent"] = precedent.metadata["newest_delivery"]
     return Judgement(outcome, message, metadata)
+
+
+def _rows(count: int) -> str:
+    return f"{count} row" if count == 1 else f"{count} rows"
 
 
 def _low_precedent(ordered: list[tuple[date, int]], share: float) -> Judgement | None:

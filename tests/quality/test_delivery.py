@@ -35,6 +35,11 @@ def test_a_newest_file_with_a_fifth_of_the_recent_level_blocks():
     assert "20 rows" in judgement.message and "broken" in judgement.message
 
 
+def test_a_single_row_is_counted_in_the_singular():
+    judgement = judge_volume(daily([*flat(100), 1]))
+    assert judgement.message.startswith("1 row on "), judgement.message
+
+
 def test_a_step_down_to_a_third_warns_but_does_not_block():
     judgement = judge_volume(daily([*flat(150), 50]))
     assert judgement.outcome == WARN, judgement.message
