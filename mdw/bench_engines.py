@@ -142,14 +142,15 @@ def run_engines_benchmark(scale: float, days: int, seed: int, workdir: Path, rec
 
 
 def _record(record_to: Path, scale: float, days: int, results: dict[str, dict]) -> None:
-    rows = [f"| {phase} | " + " | ".join(f"{results[e][phase]['seconds']:.1f} | {results[e][phase]['peak_mb']:,.0f} MB"
+    rows = [f"| {phase} | " + " | ".join(f"{results[e][phase]['seconds']:,.1f} | {results[e][phase]['peak_mb']:,.0f} MB"
                                          for e in ENGINES) + " |" for phase in PHASES]
     _write_block(record_to, f"engines scale={scale:g} days={days}", [
         f"### DuckDB and Spark on the same landing files, scale {scale:g}, {days} days",
         f"Measured {datetime.now(UTC):%Y-%m-%d} on {_machine()} with `mdw bench engines --scale {scale:g} "
         f"--days {days}`: one `mdw run` from an empty warehouse per engine (Spark: local session, "
-        "`local[<MDW_DUCKDB_THREADS>]`). Seconds are the phase's steps summed; peak memory is the largest "
-        "resident size of the whole process tree (run, dbt, JVM) while they ran.",
+        "`local[<MDW_DUCKDB_THREADS>]`). Seconds are the phase's steps summed (total: the whole `mdw run`, "
+        "start to exit); peak memory is the largest resident size of the whole process tree (run, dbt, JVM) "
+        "while they ran.",
         "",
         "| phase | DuckDB seconds | DuckDB peak | Spark seconds | Spark peak |",
         "|---|---:|---:|---:|---:|",
