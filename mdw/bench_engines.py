@@ -22,14 +22,14 @@ from pathlib import Path
 from mdw.bench import _machine, _write_block
 
 START = date(2026, 1, 1)
+ENGINES = ("duckdb", "spark")
+PHASES = ("ingest", "dbt", "fitted", "checks", "publish", "total")
 
 
 def first_day(days: int, today: date) -> date:
     """The first delivery day: START, or earlier where START + days would reach past today (the raw
     suites block events in the future)."""
     return min(START, today - timedelta(days=days))
-ENGINES = ("duckdb", "spark")
-PHASES = ("ingest", "dbt", "fitted", "checks", "publish", "total")
 
 
 def tree_rss_bytes(root: int) -> int:
